@@ -1,0 +1,35 @@
+# Finds a Python >= 3.12 (mitmproxy 12 needs it; 3.13 preferred: 3.12.1 prints an asyncio traceback
+# at proxy shutdown), builds .venv with it and runs everything from there.
+SHELL := /bin/bash
+VENV := .venv
+CANDIDATES := python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) \
+	$(wildcard /usr/local/bin/python3.13 /usr/bin/python3.13) \
+	python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) \
+	$(wildcard /usr/local/bin/python3.12 /usr/bin/python3.12) python3
+PYTHON ?= $(shell for p in $(CANDIDATES); do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench check-python clean
+
+check-python:
+	@test -n "$(PYTHON)" || { echo "playhead needs Python >= 3.12 (3.13 preferred); none found. Install one or run 'make PYTHON=/path/to/python3.13 ...'" >&2; exit 2; }
+
+$(STAMP): pyproject.toml | check-python
+	@echo "using $(PYTHON) ($$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -e '.[test]'
+	@touch $@
+
+demo: $(STAMP)
+	$(VENV)/bin/playhead demo
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest -q
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""The engine: calls in, sessions and findings out. Pure Python: no mitmproxy, no textual."""

@@ -1,0 +1,95 @@
+"""`Call`: one captured HTTP exchange of the Media Collection API, the only thing the engine eats.
+
+Readers (HAR, flow files, recordings) and the live proxy all turn what they see into Calls, so
+live and offline runs share every line of validation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from urllib.parse import urlsplit
+
+Headers = tuple[tuple[str, str], ...]
+
+_SESSIONS = re.compile(r"/api/v1/sessions/?$")
+_EVENTS = re.compile(r"/api/v1/sessions/([^/?#]+)/events/?$")
+
+
+class Endpoint(Enum):
+    SESSIONS = "sessions"
+    EVENTS = "events"
+
+
+def classify(path: str) -> tuple[Endpoint, str | None] | None:
+    """Which API endpoint a request path is, matched by path (hosts are customer specific).
+
+    Returns (SESSIONS, None), (EVENTS, sid) or None for anything else.
+    """
+    path = path.split("?", 1)[0]
+    if _SESSIONS.search(path):
+        return Endpoint.SESSIONS, None
+    m = _EVENTS.search(path)
+    if m:
+        return Endpoint.EVENTS, m.group(1)
+    return None
+
+
+def header(headers: Headers | None, name: str) -> str | None:
+    """First value of a header, case-insensitively; None when absent or not captured."""
+    if not headers:
+        return None
+    name = name.lower()
+    for k, v in headers:
+        if k.lower() == name:
+            return v
+    return None
+
+
+def sid_from_location(location: str | None) -> str | None:
+    """The session id is the last path segment of the 201's Location (absolute or relative)."""
+    if not location:
+        return None
+    path = urlsplit(location.strip()).path.rstrip("/")
+    if not re.search(r"/sessions/[^/]+$", path):
+        return None
+    return path.rsplit("/", 1)[-1] or None
+
+
+@dataclass(slots=True)
+class Call:
+    """One request/response pair as captured.
+
+    Bodies are the decoded content (compression removed). `response_headers` is None when the
+    capture recorded no response headers at all (some exporters drop them), which is different
+    from an empty tuple; `status` is None when no response was captured.
+    """
+
+    method: str
+    url: str
+    request_body: bytes | None
+    status: int | None = None
+    request_headers: Headers = ()
+    response_headers: Headers | None = ()
+    response_body: bytes | None = None
+    time: float = 0.0  # epoch seconds when the request was sent/seen
+    source: str = ""  # where it came from, for messages: "file.har#12", a flow id
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def endpoint(self) -> tuple[Endpoint, str | None] | None:
+        if self.method.upper() != "POST":
+            return None
+        return classify(self.path)
+
+    @property
+    def location_sid(self) -> str | None:
+        return sid_from_location(header(self.response_headers, "location"))

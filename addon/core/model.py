@@ -1,0 +1,73 @@
+"""What the tracker builds and its listeners read: sessions, their calls (entries) and spans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .call import Call
+from .findings import Finding, Severity
+
+
+@dataclass(slots=True)
+class Entry:
+    """One call as part of a session: the parsed event (if any) and what was found about it."""
+
+    index: int  # position in the session, arrival order; 0 = sessionStart
+    call: Call
+    event: dict[str, Any] | None  # parsed body when it is a JSON object, else None
+    event_type: str | None
+    ts: int | None  # playerTime.ts when it is an integer-valued number
+    playhead: float | None
+    findings: list[Finding] = field(default_factory=list)
+    state_after: str = ""  # the session's state label after this event was applied
+
+
+@dataclass(slots=True)
+class Span:
+    """A stretch of the session's ts range: content, ad-break, ad, chapter, pause, buffer."""
+
+    kind: str
+    start_ts: int
+    end_ts: int | None = None  # None while open
+    label: str = ""
+
+
+@dataclass(slots=True)
+class Session:
+    """One playback session, keyed by its sid."""
+
+    sid: str
+    entries: list[Entry] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+    ping_ts: list[int] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)  # the sessionStart params
+    has_start: bool = False
+    closed_by: str | None = None  # "sessionComplete" | "sessionEnd" | None
+    state: str = "started"
+    playhead: float | None = None
+    first_ts: int | None = None
+    last_ts: int | None = None
+    last_seen: float = 0.0  # wall clock (call.time) of the newest call
+    counts: dict[Severity, int] = field(
+        default_factory=lambda: {Severity.ERROR: 0, Severity.WARNING: 0, Severity.INFO: 0}
+    )
+
+    @property
+    def media(self) -> dict[str, Any]:
+        p = self.params
+        return {
+            "id": p.get("media.id"),
+            "name": p.get("media.name"),
+            "contentType": p.get("media.contentType"),
+            "length": p.get("media.length"),
+        }
+
+    @property
+    def calls(self) -> int:
+        return len(self.entries)
+
+    def add_finding(self, finding: Finding) -> None:
+        self.findings.append(finding)
+        self.counts[finding.severity] += 1
