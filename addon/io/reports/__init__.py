@@ -1,0 +1,69 @@
+"""Report writers: render the engine's result (sessions, findings, call count) as text, JSON
+(the SPEC §7 contract), JUnit XML, Markdown or HTML, and write report files safely.
+
+Reports hold visitor ids, so files are created readable by the owner only, and they are written
+atomically (a temporary file renamed over the target) so a crash never leaves half a report.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from ...core.findings import REGISTRY, Registry
+from . import html, json_report, junit, markdown, text
+from .summary import Result
+
+FORMATS = ("text", "json", "junit", "markdown", "html")
+_BY_SUFFIX = {".json": "json", ".xml": "junit", ".md": "markdown", ".html": "html", ".htm": "html"}
+FILE_MODE = 0o600
+
+
+def render(result: Result, fmt: str, *, color: bool = False, rules: Registry = REGISTRY) -> str:
+    """The report as text. `color` adds ANSI colours and only applies to the text format."""
+    if fmt == "text":
+        return text.render(result, rules=rules, color=color)
+    if fmt == "json":
+        return json_report.render(result)
+    if fmt == "junit":
+        return junit.render(result, rules=rules)
+    if fmt == "markdown":
+        return markdown.render(result, rules=rules)
+    if fmt == "html":
+        return html.render(result, rules=rules)
+    raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def format_for_path(path: str | os.PathLike[str]) -> str:
+    """The format a file name asks for: .json, .xml (JUnit), .md, .html/.htm, anything else text."""
+    return _BY_SUFFIX.get(Path(path).suffix.lower(), "text")
+
+
+def write_report(
+    result: Result,
+    path: str | os.PathLike[str],
+    *,
+    fmt: str | None = None,
+    rules: Registry = REGISTRY,
+) -> str:
+    """Write the report to `path` (format from its extension unless `fmt` is given), owner-only
+    (0600) and atomically. Returns the format written. Raises OSError when it cannot be written;
+    the target is then left as it was."""
+    fmt = fmt or format_for_path(path)
+    data = render(result, fmt, rules=rules).encode("utf-8")
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(tmp, flags, FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), FILE_MODE)  # the umask can only narrow it; make it exact
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return fmt

@@ -1,0 +1,63 @@
+"""The JSON report: the shape of SPEC §7, a public contract that CI scripts parse. Keys, order and
+types are fixed here and nowhere else."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ... import __version__
+from ...core.findings import Severity
+from .safe import UNSAFE_BEYOND_C0
+from .summary import Result, groups, ordered_findings, totals
+
+
+def report(result: Result) -> dict[str, Any]:
+    """The report as plain data, in the contract's key order."""
+    count = totals(result)
+    sessions = []
+    for group in groups(result):
+        if group.session is None:
+            continue  # findings without a kept session are still in "findings" and the summary
+        session = group.session
+        sessions.append(
+            {
+                "id": session.sid,
+                "media": {k: _finite(v) for k, v in session.media.items()},
+                "calls": session.calls,
+                "closed_by": session.closed_by,
+                **{s.label: group.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
+            }
+        )
+    return {
+        "tool": "playhead",
+        "version": __version__,
+        "summary": {
+            "sessions": len(result.sessions),
+            "calls": result.calls,
+            **{s.label: count[s] for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
+        },
+        "sessions": sessions,
+        "findings": [f.as_dict() for f in ordered_findings(result)],
+    }
+
+
+def render(result: Result) -> str:
+    """Strict JSON text (no NaN) that keeps non-ASCII readable. The characters `literal` guards
+    against (C1 controls, bidi overrides, lone surrogates such as a body's `"\\ud800"`) are written
+    as `\\u` escapes: the same JSON value, but safe to print on a terminal and to encode."""
+    text = json.dumps(report(result), ensure_ascii=False, indent=2, allow_nan=False)
+    return UNSAFE_BEYOND_C0.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+def _finite(value: Any) -> Any:
+    """Media values come from the wire: Python's JSON parser accepts NaN and Infinity, strict JSON
+    does not, so those become the strings a reader can still see."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
