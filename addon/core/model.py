@@ -21,6 +21,8 @@ class Entry:
     playhead: float | None
     findings: list[Finding] = field(default_factory=list)
     state_after: str = ""  # the session's state label after this event was applied
+    body_error: str | None = None  # why the body could not be read as an event, if it could not
+    applied: bool = False  # whether the event reached the timeline (4xx/5xx answers do not)
 
 
 @dataclass(slots=True)

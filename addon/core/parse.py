@@ -1,0 +1,66 @@
+"""Turning a request body into an event dict, and reading its fields without trusting them."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+
+class BodyError(ValueError):
+    """The body is not a JSON object; the message says why, in one line."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise BodyError(f"{name} is not valid JSON")
+
+
+def parse_body(body: bytes | None, limit: int) -> dict[str, Any]:
+    if body is None or len(body) == 0:
+        raise BodyError("empty body")
+    if len(body) > limit:
+        raise BodyError(f"body of {len(body)} bytes is over the {limit}-byte limit; not parsed")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BodyError(f"body is not UTF-8 (byte {exc.start})") from None
+    if not text.strip():
+        raise BodyError("body is only whitespace")
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BodyError("body is nested too deeply to parse") from None
+    except json.JSONDecodeError as exc:
+        raise BodyError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(value, dict):
+        raise BodyError(f"JSON {type(value).__name__} where an event object was expected")
+    return value
+
+
+def number(value: Any) -> float | None:
+    """A finite JSON number (not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def event_fields(event: dict[str, Any]) -> tuple[str | None, int | None, float | None]:
+    """(eventType, ts, playhead) as far as they are usable; the schema reports the rest."""
+    event_type = event.get("eventType")
+    if not isinstance(event_type, str):
+        event_type = None
+    pt = event.get("playerTime")
+    ts = playhead = None
+    if isinstance(pt, dict):
+        t = number(pt.get("ts"))
+        ts = int(t) if t is not None and abs(t) < 1e18 else None
+        playhead = number(pt.get("playhead"))
+    return event_type, ts, playhead
+
+
+def mapping(event: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    """event[key] when it is an object, else {} (schema findings cover the wrong shapes)."""
+    if not event:
+        return {}
+    value = event.get(key)
+    return value if isinstance(value, dict) else {}

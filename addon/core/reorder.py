@@ -1,0 +1,67 @@
+"""The backend's reorder window, reproduced: events are sorted by ts within 5 s or 10 events.
+
+Sequence rules must judge the order the backend will process, not the order the network
+delivered. Holding each event until it can no longer be overtaken inside the window gives that
+order incrementally: one insertion and at most a few releases per event, whatever the session's
+length. Equal ts keep their arrival order (the sort is stable), as Adobe's SDK often stamps a
+bookend pair with one ts. An event that arrives later than the window allows is released at once,
+in its arrival position, which is what the backend does with it too.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class ReorderBuffer(Generic[T]):
+    def __init__(self, window_ms: int, window_events: int) -> None:
+        self.window_ms = window_ms
+        self.window_events = window_events
+        self._keys: list[tuple[int, int]] = []
+        self._items: list[T] = []
+        self._seq = 0
+        self._newest_ts: int | None = None
+        self._released_ts: int | None = None
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def push(self, ts: int | None, item: T) -> list[T]:
+        """Add one arrival; return the items that are now safe to process, in order."""
+        if ts is None:
+            # No usable ts: it keeps its arrival position among its neighbours.
+            ts = self._newest_ts if self._newest_ts is not None else (self._released_ts or 0)
+        if self._released_ts is not None and ts < self._released_ts:
+            return self.flush() + [item]
+        self._seq += 1
+        key = (ts, self._seq)
+        i = bisect.bisect_right(self._keys, key)
+        self._keys.insert(i, key)
+        self._items.insert(i, item)
+        if self._newest_ts is None or ts > self._newest_ts:
+            self._newest_ts = ts
+        return self._release()
+
+    def _release(self) -> list[T]:
+        out: list[T] = []
+        horizon = (self._newest_ts or 0) - self.window_ms
+        while self._items and (
+            len(self._items) > self.window_events or self._keys[0][0] < horizon
+        ):
+            out.append(self._pop())
+        return out
+
+    def _pop(self) -> T:
+        ts, _ = self._keys.pop(0)
+        self._released_ts = ts
+        return self._items.pop(0)
+
+    def flush(self) -> list[T]:
+        """Everything still held, in order (end of capture, or a live wait that ran out)."""
+        out = []
+        while self._items:
+            out.append(self._pop())
+        return out

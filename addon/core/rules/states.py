@@ -1,0 +1,66 @@
+"""Rules about player states (fullscreen, mute, closedCaptioning ...)."""
+
+from __future__ import annotations
+
+from ..findings import Severity, rule
+from ..model import Entry
+from ..parse import mapping
+from ..state import state_names
+from ..timeline import Family
+
+FAMILY = "states"
+R = Severity
+
+rule("state-not-started", R.WARNING, family=FAMILY,
+     summary="stateEnd (or statesEnd) for a state that is not active.",
+     impact="The end is ignored; the state's time is not what the player meant.",
+     fix="Send stateStart before stateEnd for each player state.",
+     source="Media Collection API: player state tracking")
+rule("state-already-active", R.WARNING, family=FAMILY,
+     summary="stateStart for a state that is already active.",
+     impact="The second start is ignored; the state's time is counted from the first.",
+     fix="Send stateEnd before starting the same state again.",
+     source="Media Collection API: player state tracking")
+rule("state-limit", R.WARNING, family=FAMILY,
+     summary="More than 10 distinct player states in one session.",
+     impact="The backend keeps 10 states per session and discards the rest.",
+     fix="Track at most 10 distinct states per session.",
+     source="Media Collection API: player state tracking (10 states per session)")
+
+
+class StateChecks(Family):
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.limit_reported = False
+
+    def event(self, e: Entry) -> None:
+        kind = e.event_type
+        params = mapping(e.event, "params")
+        if kind == "stateStart":
+            starts, ends = [params.get("media.state.name")], []
+        elif kind == "stateEnd":
+            starts, ends = [], [params.get("media.state.name")]
+        elif kind == "statesUpdate":
+            starts, ends = state_names(params.get("statesStart")), state_names(params.get("statesEnd"))
+        else:
+            return
+        state = self.ctx.state
+        active = set(state.active_states)
+        seen = set(state.seen_states)
+        for name in starts:
+            if not isinstance(name, str):
+                continue
+            if name in active:
+                self.ctx.emit("state-already-active", e, f"state {name!r} is already active")
+            active.add(name)
+            seen.add(name)
+        for name in ends:
+            if not isinstance(name, str):
+                continue
+            if name not in active:
+                self.ctx.emit("state-not-started", e, f"state {name!r} ends but is not active")
+            active.discard(name)
+        limit = self.ctx.config.state_limit
+        if len(seen) > limit and not self.limit_reported:
+            self.limit_reported = True
+            self.ctx.emit("state-limit", e, f"{len(seen)} distinct player states > {limit}; the rest are discarded")

@@ -1,0 +1,155 @@
+"""One session's run: arrival checks, the reorder window, then rules and the state machine.
+
+Each rule family is a small class instantiated per session, so its memory (what it already
+reported, where a pause began) lives beside the rules that need it. A family has up to four
+hooks: `arrive` (arrival order, every call), `event` (ts order, calls the backend accepted,
+with the state as it was before the event), `tick` (live wall clock) and `finish` (end of
+capture). A family that raises becomes an `internal-error` finding; the others go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .findings import REGISTRY, Finding, Severity
+from .model import Entry, Session
+from .reorder import ReorderBuffer
+from .state import State, StateMachine
+
+if TYPE_CHECKING:
+    from .schemas import SchemaSet
+
+Sink = Callable[[Finding, Session | None, Entry | None], None]
+
+
+class Family:
+    """Base of a rule family; hooks do nothing unless the family overrides them.
+
+    Once the session is complete or ended, `event` reaches only families that judge what may
+    follow (`after_close = True`): a stray adStart after sessionEnd is one defect, not three.
+    """
+
+    after_close = False
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def arrive(self, e: Entry) -> None:
+        pass
+
+    def event(self, e: Entry) -> None:
+        pass
+
+    def tick(self, now: float) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+class Context:
+    """What a family can see: config, schemas, the session (None for a call without one), emit."""
+
+    def __init__(self, session: Session | None, config: Config, schemas: SchemaSet,
+                 sink: Sink) -> None:
+        self.session = session
+        self.config = config
+        self.schemas = schemas
+        self._sink = sink
+
+    bad_ts = False  # set when ts is not epoch ms: ts arithmetic would only produce noise
+
+    def emit(self, rule_id: str, e: Entry | None, message: str, *,
+             severity: Severity | None = None, path: str | None = None) -> Finding:
+        rule = REGISTRY[rule_id]
+        sev = severity if severity is not None else rule.severity
+        if sev not in rule.severities:
+            raise ValueError(f"{rule_id} cannot be {sev.label}")
+        finding = Finding(
+            rule=rule_id, severity=sev, message=message,
+            session=self.session.sid if self.session else None,
+            call=e.index if e else None,
+            event_type=e.event_type if e else None,
+            ts=e.ts if e else None, path=path,
+        )
+        self._sink(finding, self.session, e)
+        return finding
+
+    def guarded(self, family: Family, hook: str, e: Entry | None, *args: Any) -> None:
+        """Run one hook; a failure inside playhead is a finding, never a lost call."""
+        try:
+            getattr(family, hook)(*args)
+        except Exception as exc:  # noqa: BLE001 - any bug in a rule must surface, not stop traffic
+            name = type(family).__name__
+            self.emit("internal-error", e,
+                      f"{name}.{hook} failed: {type(exc).__name__}: {exc}"[:300])
+
+
+class Timeline(Context):
+    """Feeds one session's calls through arrival checks, the reorder window and the timeline."""
+
+    def __init__(self, session: Session, config: Config, schemas: SchemaSet, sink: Sink,
+                 families: list[type[Family]]) -> None:
+        super().__init__(session, config, schemas, sink)
+        self.session: Session = session
+        self.machine = StateMachine(session)
+        self.buffer: ReorderBuffer[Entry] = ReorderBuffer(config.reorder_ms, config.reorder_events)
+        self.prev: Entry | None = None  # previous event in timeline order
+        self.prev_ts: int | None = None
+        self.dead_status: int | None = None  # 404/410 answered for this sid
+        self.families = [f(self) for f in families]
+
+    @property
+    def state(self) -> State:
+        return self.machine.state
+
+    def add(self, e: Entry) -> None:
+        s = self.session
+        s.entries.append(e)
+        s.last_seen = max(s.last_seen, e.call.time)
+        for f in self.families:
+            self.guarded(f, "arrive", e, e)
+        status = e.call.status
+        if status is not None and status >= 400:
+            return  # the backend did not take it: it is not part of the timeline
+        for ready in self.buffer.push(e.ts, e):
+            self._apply(ready)
+
+    def _apply(self, e: Entry) -> None:
+        ts = e.ts if e.ts is not None else self.prev_ts
+        closed = self.state.closed
+        for f in self.families:
+            if f.after_close or not closed:
+                self.guarded(f, "event", e, e)
+        if ts is not None:
+            self.machine.apply(e, ts)
+        e.applied = True
+        s = self.session
+        e.state_after = s.state = self.state.label
+        if e.playhead is not None:
+            s.playhead = e.playhead
+        if e.ts is not None:
+            s.first_ts = e.ts if s.first_ts is None else min(s.first_ts, e.ts)
+            s.last_ts = e.ts if s.last_ts is None else max(s.last_ts, e.ts)
+        self.prev = e
+        if e.ts is not None:
+            self.prev_ts = e.ts
+
+    def drain(self) -> None:
+        for e in self.buffer.flush():
+            self._apply(e)
+
+    def tick(self, now: float) -> None:
+        if len(self.buffer) and now - self.session.last_seen > 1.0:
+            self.drain()  # live: nothing more is coming within the window
+        for f in self.families:
+            self.guarded(f, "tick", None, now)
+
+    def finish(self) -> None:
+        self.drain()
+        for f in self.families:
+            self.guarded(f, "finish", None)
+        if self.session.last_ts is not None:
+            self.machine.close_all(self.session.last_ts)
