@@ -1,0 +1,77 @@
+"""`playhead check FILE...`: the CI gate over saved captures (HAR, mitmproxy flows, recordings)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import UsageError
+
+FORMATS = ("text", "json", "junit", "markdown", "html")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="check saved captures and print findings (exit 1 on errors)",
+                       description="Read HAR files, mitmproxy flow files or playhead recordings, rebuild "
+                                   "every session and print the findings. Exit 0: no errors; 1: errors "
+                                   "found (or warnings with --fail-on warning); 2: unreadable input or bad usage.")
+    p.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="output format (default: text; with -o, chosen by the file's extension)")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                   help="lowest severity that makes the exit code 1 (default: error)")
+    add_schemas_option(p)
+    p.set_defaults(run=run)
+
+
+def add_schemas_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--schemas", type=Path, action="append", default=[], metavar="DIR",
+                   help="extra JSON Schemas (<eventType>.json, all.json) that tighten the built-in ones")
+
+
+def load_schemas(dirs: list[Path]):
+    from ..core.schemas import SchemaLoadError, SchemaSet
+
+    for d in dirs:
+        if not d.is_dir():
+            raise UsageError(f"--schemas {d}: not a directory")
+    try:
+        return SchemaSet.load(dirs)
+    except SchemaLoadError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def exit_code(findings, fail_on: str) -> int:
+    from ..core.findings import Severity
+
+    threshold = Severity.parse(fail_on)
+    return 1 if any(f.severity >= threshold for f in findings) else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.tracker import Tracker
+    from ..io.capture import CaptureError, read_capture
+    from ..io.reports import format_for_path, render, write_report
+
+    tracker = Tracker(schemas=load_schemas(args.schemas))
+    unreadable = False
+    for path in args.files:
+        try:
+            tracker.feed_all(read_capture(path))
+        except CaptureError as exc:
+            print(f"playhead: {exc}", file=sys.stderr)
+            unreadable = True
+    tracker.finish()
+    if args.output is not None:
+        if args.format is not None and args.format != format_for_path(args.output):
+            raise UsageError(f"-o {args.output}: extension does not match --format {args.format}")
+        write_report(tracker, args.output)
+    else:
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        sys.stdout.write(render(tracker, args.format or "text", color=color))
+    if unreadable:
+        return 2
+    return exit_code(tracker.findings, args.fail_on)
