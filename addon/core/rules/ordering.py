@@ -85,6 +85,8 @@ class OrderingChecks(Family):
         prev = self.ctx.prev
         if prev is None or e.ts is None or prev.ts != e.ts or self.ctx.bad_ts:
             return
+        if prev.event_type == "sessionStart":
+            return  # it has its own endpoint and always comes first: no order to confuse
         matters = prev.event_type in BOOKENDS and e.event_type in BOOKENDS and prev.event_type != e.event_type
         self.ctx.emit("ts-duplicate", e, f"same ts as call {prev.index} ({prev.event_type})"
                       + ("; their order matters" if matters else ""),

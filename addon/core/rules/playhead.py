@@ -120,7 +120,7 @@ class PlayheadChecks(Family):
         ts = e.ts
         if ts is None or self.ctx.bad_ts:
             return
-        playing = state.lifecycle == "playing" and state.brk is None
+        playing = state.lifecycle == "playing" and state.brk is None and state.ad is None
         if self.rate_anchor is not None and playing:
             start_ts, start_ph = self.rate_anchor
             elapsed = (ts - start_ts) / 1000
