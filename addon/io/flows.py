@@ -1,0 +1,77 @@
+"""mitmproxy flow-file reader (`mitmdump -w`, `save.file`, playhead's own proxy saves).
+
+mitmproxy is imported inside the reading generator, so `playhead check x.har` never pays for it.
+Bodies are the decoded content (gzip/deflate/br/zstd removed by mitmproxy); when a body claims an
+encoding it does not have, the raw bytes are kept and a warning says so. Only HTTP flows become
+calls; TCP/UDP/DNS flows are counted and passed over.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from typing import TYPE_CHECKING, BinaryIO
+
+from playhead.core.call import Call
+from playhead.io.reader import Capture, CaptureError, open_binary
+
+if TYPE_CHECKING:
+    from mitmproxy import http
+
+
+def read_flows(path: str | os.PathLike[str]) -> Capture:
+    """The API calls of a mitmproxy flow file, lazily. A corrupt or cut file raises CaptureError
+    during iteration, after the flows before the damage have been yielded."""
+    path = os.fspath(path)
+    f = open_binary(path)
+    return Capture(path, "flows", lambda capture: _calls(path, f, capture))
+
+
+def _calls(path: str, f: BinaryIO, capture: Capture) -> Generator[Call, None, None]:
+    from mitmproxy import http
+    from mitmproxy.io import FlowReader
+
+    with f:
+        stream = iter(FlowReader(f).stream())
+        n = 0
+        while True:
+            try:
+                flow = next(stream)
+            except StopIteration:
+                return
+            except Exception as e:  # anything mitmproxy raises on a damaged file
+                where = "not a mitmproxy flow file" if n == 0 else f"damaged after flow {n}"
+                raise CaptureError(f"{path}: {where} ({e or type(e).__name__})") from None
+            n += 1
+            if isinstance(flow, http.HTTPFlow):
+                yield _flow_call(flow, f"{path}#{n}", capture)
+            else:
+                capture.skip()
+
+
+def _content(message: http.Message, what: str, capture: Capture) -> bytes | None:
+    try:
+        return message.get_content(strict=True)
+    except ValueError:
+        encoding = message.headers.get("content-encoding", "")
+        capture.warn(f"{what} body says {encoding!r} but does not decode; kept as is")
+        return message.raw_content
+
+
+def _flow_call(flow: http.HTTPFlow, source: str, capture: Capture) -> Call:
+    request, response = flow.request, flow.response
+    return Call(
+        method=request.method,
+        url=request.pretty_url,
+        request_body=_content(request, f"{source}: request", capture),
+        status=response.status_code if response is not None else None,
+        request_headers=tuple(request.headers.items(multi=True)),
+        response_headers=(
+            tuple(response.headers.items(multi=True)) if response is not None else None
+        ),
+        response_body=(
+            _content(response, f"{source}: response", capture) if response is not None else None
+        ),
+        time=request.timestamp_start,
+        source=source,
+    )

@@ -1,0 +1,322 @@
+"""HAR 1.2 reader, tolerant of what real exporters write.
+
+Exporters and their habits this reader is built around:
+- mitmproxy (`savehar` addon, `save.har` command): bodies decoded while the headers still say
+  `Content-Encoding: gzip`; binary response bodies as base64 in `content` (`"encoding": "base64"`);
+  non-UTF-8 request text as surrogate escapes; a flow without a response gets status 0 and empty
+  headers; `.zhar` files are the same JSON compressed with zlib.
+- Chrome DevTools: HTTP/2 entries (`httpVersion` "h2" or "http/2.0"), lowercase header names
+  and pseudo-headers (`:authority`, `:method`, `:path`, `:scheme`); status 0 (blocked, with
+  `_error`) or -1 (aborted); no `postData` when the body was empty; `Z` timestamps with
+  milliseconds.
+- Charles: response content base64-encoded even for JSON; timestamps with a local offset.
+- Proxyman: no `log.pages`, entries with no or a null `response`, timestamps without fractions.
+- Some tools (Reqable; the HAR 1.3 draft) put binary request bodies in `postData` as base64 with
+  `"encoding": "base64"`, which HAR 1.2 only defines for `content`.
+
+Choices, so the engine can tell "not captured" from "empty":
+- Pseudo-headers are not headers: they are dropped from the header tuples (method, URL and status
+  are fields already); `:scheme` and `:authority` rebuild the URL when an exporter wrote a path.
+- Status 0, -1 or missing means no response was captured: status None, response headers and body
+  None.
+- A response that has a status but no `headers` key, or `headers: []`, gets response_headers None:
+  every real HTTP response carries some header (Date, Content-Length...), so an empty list means
+  the exporter dropped them, and a rule must not read "no Location" from it.
+- A body is None when the HAR has no text for it (no `postData`; `content` without `text` and a
+  non-zero size, as in "Save all as HAR" without content); b"" when the HAR says it was empty.
+- HAR text is meant to be decoded already, but some exporters store the compressed bytes (base64).
+  A body is decompressed only when its Content-Encoding says so AND the bytes really look
+  compressed; when decoding fails the bytes are kept as they are and a warning says why.
+- `startedDateTime` becomes Call.time (epoch seconds); without a UTC offset it is read as UTC;
+  missing or unreadable gives 0.0 (and a warning when unreadable).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import json
+import os
+import re
+import zlib
+from collections.abc import Generator
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from playhead.core.call import Call, Headers, header
+from playhead.io.reader import Capture, CaptureError, open_binary
+
+
+def read_har(path: str | os.PathLike[str]) -> Capture:
+    """The API calls of a HAR (or mitmproxy .zhar) file. The file is parsed at once, so a file that
+    is not HAR raises CaptureError here; malformed entries become warnings while iterating."""
+    path = os.fspath(path)
+    with open_binary(path) as f:
+        try:
+            data = f.read()
+        except OSError as e:
+            raise CaptureError(f"{path}: cannot read ({e.strerror or e})") from None
+    entries = _entries(path, data)
+    return Capture(path, "har", lambda capture: _calls(path, entries, capture))
+
+
+def is_zlib(data: bytes) -> bool:
+    """mitmproxy writes `.zhar` as zlib; its two-byte header is checkable (RFC 1950)."""
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+
+
+def _entries(path: str, data: bytes) -> list[Any]:
+    def not_har(why: str) -> CaptureError:
+        return CaptureError(f"{path}: not a HAR file ({why})")
+
+    if is_zlib(data):
+        try:
+            data = zlib.decompress(data)
+        except zlib.error as e:
+            raise not_har(f"zlib data that does not decompress: {e}") from None
+    try:
+        text = data.decode("utf-8-sig")  # Fiddler and some Windows tools write a BOM
+    except UnicodeDecodeError as e:
+        raise not_har(f"not UTF-8 text at byte {e.start}") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise not_har(f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    except RecursionError:
+        raise not_har("JSON nested too deeply") from None
+    if not isinstance(doc, dict):
+        raise not_har(f"top level is a JSON {type(doc).__name__}, not an object")
+    log = doc.get("log")
+    if not isinstance(log, dict):
+        raise not_har("no log object")
+    entries = log.get("entries")
+    if not isinstance(entries, list):
+        raise not_har("no log.entries list")
+    return entries
+
+
+def _calls(path: str, entries: list[Any], capture: Capture) -> Generator[Call, None, None]:
+    for n, entry in enumerate(entries, 1):
+        source = f"{path}#{n}"
+        call = _entry_call(entry, source, capture)
+        if call is not None:
+            yield call
+
+
+def _entry_call(entry: Any, source: str, capture: Capture) -> Call | None:
+    if not isinstance(entry, dict):
+        capture.skip(f"{source}: entry skipped: not an object")
+        return None
+    request = entry.get("request")
+    if not isinstance(request, dict):
+        capture.skip(f"{source}: entry skipped: no request")
+        return None
+    method, url = request.get("method"), request.get("url")
+    if not isinstance(method, str) or not method or not isinstance(url, str) or not url:
+        capture.skip(f"{source}: entry skipped: request has no method or url")
+        return None
+    request_headers, pseudo = _headers(request.get("headers"))
+    url = _absolute(url, pseudo, request_headers)
+    request_body = _post_data(request.get("postData"), request_headers, source, capture)
+
+    status, response_headers, response_body = _response(entry.get("response"), source, capture)
+    return Call(
+        method=method.upper(),
+        url=url,
+        request_body=request_body,
+        status=status,
+        request_headers=request_headers,
+        response_headers=response_headers,
+        response_body=response_body,
+        time=_started(entry.get("startedDateTime"), source, capture),
+        source=source,
+    )
+
+
+def _headers(value: Any) -> tuple[Headers, dict[str, str]]:
+    """(headers, pseudo-headers) from a HAR header list; items that are not name/value skipped."""
+    headers: list[tuple[str, str]] = []
+    pseudo: dict[str, str] = {}
+    if not isinstance(value, list):
+        return (), pseudo
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        name, val = item.get("name"), item.get("value")
+        if not isinstance(name, str) or not name or val is None:
+            continue
+        val = val if isinstance(val, str) else str(val)
+        if name.startswith(":"):
+            pseudo[name.lower()] = val
+        else:
+            headers.append((name, val))
+    return tuple(headers), pseudo
+
+
+def _absolute(url: str, pseudo: dict[str, str], headers: Headers) -> str:
+    if urlsplit(url).scheme:
+        return url
+    authority = pseudo.get(":authority") or header(headers, "host")
+    if not authority:
+        return url
+    scheme = pseudo.get(":scheme", "https")
+    return f"{scheme}://{authority}{url if url.startswith('/') else '/' + url}"
+
+
+def _post_data(post: Any, headers: Headers, source: str, capture: Capture) -> bytes | None:
+    if not isinstance(post, dict):
+        return None
+    text = post.get("text")
+    if isinstance(text, str):
+        body = _text_bytes(text, post.get("encoding"), f"{source}: request body", capture)
+    elif isinstance(post.get("params"), list):
+        # Form posts may come as params only (HAR 1.2 allows text or params).
+        pairs = [
+            (p.get("name", ""), p.get("value", ""))
+            for p in post["params"]
+            if isinstance(p, dict)
+        ]
+        body = urlencode(pairs).encode()
+    else:
+        return None
+    return _decompress(body, header(headers, "content-encoding"), f"{source}: request", capture)
+
+
+def _response(
+    response: Any, source: str, capture: Capture
+) -> tuple[int | None, Headers | None, bytes | None]:
+    if not isinstance(response, dict):
+        return None, None, None
+    status = _status(response.get("status"))
+    if status is None:
+        return None, None, None
+    headers, _ = _headers(response.get("headers"))
+    response_headers = headers if headers else None
+    content = response.get("content")
+    body: bytes | None = None
+    if isinstance(content, dict):
+        text = content.get("text")
+        if isinstance(text, str):
+            body = _text_bytes(text, content.get("encoding"), f"{source}: response body", capture)
+            body = _decompress(
+                body, header(response_headers, "content-encoding"), f"{source}: response", capture
+            )
+        elif content.get("size") == 0:
+            body = b""
+    return status, response_headers, body
+
+
+def _status(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and value > 0:
+        return value
+    return None
+
+
+def _text_bytes(text: str, encoding: Any, what: str, capture: Capture) -> bytes:
+    if encoding == "base64":
+        try:
+            return base64.b64decode("".join(text.split()), validate=True)
+        except (binascii.Error, ValueError):
+            capture.warn(f"{what} is marked base64 but is not valid base64; kept as text")
+    elif encoding not in (None, ""):
+        capture.warn(f"{what} has unknown encoding {str(encoding)!r}; kept as text")
+    try:
+        # mitmproxy writes non-UTF-8 bytes of a text body as surrogate escapes: undo them exactly.
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _looks_compressed(data: bytes, coding: str) -> bool:
+    if not data:
+        return False
+    if coding in ("gzip", "x-gzip"):
+        return data[:2] == b"\x1f\x8b"
+    if coding == "deflate":
+        return is_zlib(data) or not _is_utf8(data)
+    # br has no magic bytes; compressed bytes are (practically) never valid UTF-8.
+    return not _is_utf8(data)
+
+
+def _inflate(data: bytes) -> bytes:
+    # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
+    return zlib.decompress(data) if is_zlib(data) else zlib.decompress(data, -zlib.MAX_WBITS)
+
+
+def _unbrotli(data: bytes) -> bytes:
+    import brotli  # installed with mitmproxy; imported only when a br body shows up
+
+    return brotli.decompress(data)
+
+
+_DECODERS = {
+    "gzip": gzip.decompress,
+    "x-gzip": gzip.decompress,
+    "deflate": _inflate,
+    "br": _unbrotli,
+}
+
+
+def _decompress(data: bytes, content_encoding: str | None, what: str, capture: Capture) -> bytes:
+    """Undo Content-Encoding when the bytes are really still compressed (see module notes)."""
+    if not content_encoding or not data:
+        return data
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    for coding in reversed(codings):  # the last coding applied is the first to undo
+        if coding == "identity":
+            continue
+        decoder = _DECODERS.get(coding)
+        if decoder is None:
+            if not _is_utf8(data):
+                capture.warn(f"{what} body has unsupported Content-Encoding {coding!r}; kept as is")
+            return data
+        if not _looks_compressed(data, coding):
+            return data  # the exporter already decoded it, as HAR says it should
+        try:
+            data = decoder(data)
+        except ImportError:
+            capture.warn(
+                f"{what} body is brotli-compressed but the 'brotli' module is missing "
+                "(it comes with mitmproxy; pip install brotli); kept compressed"
+            )
+            return data
+        except Exception as e:  # zlib.error, OSError/EOFError from gzip, brotli.error
+            capture.warn(f"{what} body says {coding} but does not decode ({e}); kept as is")
+            return data
+    return data
+
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def _started(value: Any, source: str, capture: Capture) -> float:
+    if value is None or value == "":
+        return 0.0
+    if isinstance(value, str):
+        text = _FRACTION.sub(r"\1", value.strip())  # .NET exporters write 7 fraction digits
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            return moment.timestamp()
+    capture.warn(f"{source}: startedDateTime {str(value)[:40]!r} is not ISO 8601; time set to 0")
+    return 0.0
