@@ -55,15 +55,22 @@ def run(args: argparse.Namespace) -> int:
     from ..core.tracker import Tracker
     from ..io.capture import CaptureError, read_capture
     from ..io.reports import format_for_path, render, write_report
+    from ..io.reports.safe import literal
 
     tracker = Tracker(schemas=load_schemas(args.schemas))
     unreadable = False
     for path in args.files:
         try:
-            tracker.feed_all(read_capture(path))
+            with read_capture(path) as capture:
+                tracker.feed_all(capture)
         except CaptureError as exc:
-            print(f"playhead: {exc}", file=sys.stderr)
+            print(f"playhead: {literal(str(exc))}", file=sys.stderr)
             unreadable = True
+            continue
+        print(f"playhead: {literal(str(path))}: {capture.format}, {capture.entries} records,"
+              f" {capture.kept} API calls", file=sys.stderr)
+        for warning in capture.warnings:
+            print(f"playhead: {literal(warning)}", file=sys.stderr)
     tracker.finish()
     if args.output is not None:
         if args.format is not None and args.format != format_for_path(args.output):
