@@ -141,3 +141,41 @@ def test_timing_and_unit_defects_fire(spec, rule_id):
         steps = [replace(s, playhead=s.playhead * 1000 + 1000 * 1000) for s in steps]
     fired = {f.rule for f in findings(replace(scenario, steps=tuple(steps)))}
     assert rule_id in fired
+
+
+leaf = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(), st.text(max_size=12))
+any_json = st.recursive(
+    leaf, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=12)
+event_types = st.sampled_from(["sessionStart", "play", "ping", "adBreakStart", "adStart", "adComplete",
+                               "adBreakComplete", "chapterStart", "chapterComplete", "stateStart",
+                               "statesUpdate", "error", "sessionEnd", "sessionComplete", "bogus"])
+bodies = st.fixed_dictionaries({
+    "eventType": st.one_of(event_types, leaf),
+    "playerTime": st.one_of(any_json, st.fixed_dictionaries({
+        "playhead": leaf, "ts": st.one_of(leaf, st.integers(START, START + 900_000))})),
+    "params": any_json, "qoeData": any_json, "customMetadata": any_json,
+})
+raw_bodies = st.one_of(bodies.map(lambda b: __import__("json").dumps(b).encode()), st.binary(max_size=40))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(raw_bodies, st.sampled_from([201, 204, 400, 404, 410, 500, None]),
+                          st.sampled_from(["start", "events", "odd sid"])), max_size=12))
+def test_arbitrary_bodies_and_answers_never_break_the_engine(items):
+    from playhead.core.call import Call
+
+    calls = []
+    for body, status, kind in items:
+        if kind == "start":
+            url = "https://h.example/api/v1/sessions"
+            headers = None if status is None else ((("Location", "/api/v1/sessions/abc"),) if status == 201 else ())
+        else:
+            sid = "abc" if kind == "events" else "%5B%1b[31m"
+            url = f"https://h.example/api/v1/sessions/{sid}/events"
+            headers = None if status is None else ()
+        calls.append(Call("POST", url, body, status, (), headers, b"", START / 1000))
+    tracker = check_calls(calls)
+    assert [f for f in tracker.findings if f.rule == "internal-error"] == []
+    entries = sum(len(s.entries) for s in tracker.sessions.values()) + len(tracker.orphans)
+    assert entries == len(calls)  # nothing lost
