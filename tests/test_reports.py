@@ -15,7 +15,8 @@ import pytest
 
 import playhead
 from playhead.core.call import Call
-from playhead.core.findings import Finding, Registry, Rule, Severity
+from playhead.core.engine import check_calls
+from playhead.core.findings import REGISTRY, Finding, Registry, Rule, Severity
 from playhead.core.model import Entry, Session, Span
 from playhead.io.reports import FORMATS, format_for_path, render, write_report
 from playhead.io.reports.lanes import ROW_KINDS, lane_rows
@@ -399,7 +400,111 @@ def test_write_report_is_owner_only_atomic_and_chosen_by_extension(tmp_path):
     assert (tmp_path / "run.log").read_text("utf-8").endswith("0 info\n")
 
 
-def test_write_report_into_a_missing_directory_raises_and_leaves_nothing(tmp_path):
+def test_write_report_that_cannot_be_written_raises_and_leaves_no_trace(tmp_path):
     with pytest.raises(OSError):
         write_report(sample(), tmp_path / "missing" / "r.json", rules=RULES)
     assert list(tmp_path.iterdir()) == []
+    (tmp_path / "taken.json").mkdir()  # the rename over it fails after the data was written
+    with pytest.raises(OSError):
+        write_report(sample(), tmp_path / "taken.json", rules=RULES)
+    assert [p.name for p in tmp_path.iterdir()] == ["taken.json"]  # temporary file removed
+    assert list((tmp_path / "taken.json").iterdir()) == []
+
+
+# --- over the real engine ----------------------------------------------------------------------
+
+START_PARAMS = {
+    "analytics.trackingServer": "example.sc.omtrdc.net", "analytics.reportSuite": "rsid",
+    "visitor.marketingCloudOrgId": "ORG@AdobeOrg", "media.id": "vod-001",
+    "media.name": "Pilot [bold red]<script>\x1b[2J", "media.contentType": "vod",
+    "media.playerName": "test-player", "media.channel": "web", "media.length": 60.33,
+}
+
+
+def _event_call(sid: str | None, event_type: str, t: float, playhead_s: float,
+                params: dict | None = None, status: int = 204) -> Call:
+    ts = T0 + int(t * 1000)
+    body = {"eventType": event_type, "playerTime": {"playhead": playhead_s, "ts": ts}}
+    if params is not None:
+        body["params"] = params
+    if sid is None:  # a sessionStart: the sid comes back in the 201's Location
+        return Call("POST", HOST + "/api/v1/sessions", json.dumps(body).encode(), status,
+                    response_headers=(), time=ts / 1000)
+    return Call("POST", f"{HOST}/api/v1/sessions/{sid}/events", json.dumps(body).encode(), status,
+                time=ts / 1000)
+
+
+def _started(sid: str, t: float = 0) -> Call:
+    call = _event_call(None, "sessionStart", t, 0, START_PARAMS, 201)
+    call.response_headers = (("Location", f"/api/v1/sessions/{sid}"),)
+    return call
+
+
+AD = {"media.ad.id": "ad-1", "media.ad.length": 10, "media.ad.podPosition": 1,
+      "media.ad.playerName": "test-player"}
+
+
+def _engine_run():
+    """A clean session, one with an ad outside any break, and a sessionStart answered 400."""
+    clean, broken = "c" * 64, "d" * 64
+    calls = [_started(clean), _event_call(clean, "play", 0.2, 0)]
+    calls += [_event_call(clean, "ping", t, t - 0.2) for t in range(10, 60, 10)]
+    calls += [_event_call(clean, "sessionComplete", 60, 59.8)]
+    calls += [_started(broken, 100), _event_call(broken, "play", 100.2, 0),
+              _event_call(broken, "adStart", 105, 4.8, AD),
+              _event_call(broken, "adComplete", 115, 4.8),
+              _event_call(broken, "play", 115.2, 4.8),
+              _event_call(broken, "sessionEnd", 120, 9.6)]
+    calls.append(_event_call(None, "sessionStart", 130, 0, {"media.id": "x"}, 400))
+    return check_calls(calls)
+
+
+def test_reports_over_the_real_engine_agree_with_its_findings():
+    tracker = _engine_run()
+    by_sev = {s: sum(1 for f in tracker.findings if f.severity == s) for s in (E, W, I)}
+    rules_hit = {f.rule for f in tracker.findings}
+    assert "ad-outside-break" in rules_hit and "session-start-rejected" in rules_hit
+    assert all(f.rule in REGISTRY for f in tracker.findings)
+
+    data = json.loads(render(tracker, "json"))
+    assert data["summary"] == {"sessions": len(tracker.sessions), "calls": tracker.calls,
+                               "error": by_sev[E], "warning": by_sev[W], "info": by_sev[I]}
+    assert len(data["findings"]) == len(tracker.findings)
+    sessions = {s["id"]: s for s in data["sessions"]}
+    assert sessions["c" * 64]["closed_by"] == "sessionComplete" and sessions["c" * 64]["error"] == 0
+    assert sessions["d" * 64]["error"] >= 1
+    assert sessions["c" * 64]["media"]["name"] == START_PARAMS["media.name"]
+    assert any(f["session"] is None and f["rule"] == "session-start-rejected"
+               for f in data["findings"])
+
+    root = ET.fromstring(render(tracker, "junit").encode("utf-8"))
+    assert len(root.findall(".//failure")) == by_sev[E]  # one failure element per error
+    families = list(dict.fromkeys(r.family for r in REGISTRY))
+    suite_c = root.find(f"testsuite[@name='{'c' * 64}']")
+    assert [c.get("name") for c in suite_c.findall("testcase")] == families
+    assert suite_c.get("failures") == "0"
+    family = REGISTRY["ad-outside-break"].family
+    ads = root.find(f"testsuite[@name='{'d' * 64}']/testcase[@name='{family}']")
+    assert any(f.get("type") == "ad-outside-break" for f in ads.findall("failure"))
+
+    text = render(tracker, "text")
+    assert "\x1b" not in text and "Pilot [bold red]<script>\\x1b[2J" in text
+    assert REGISTRY["ad-outside-break"].fix in text
+
+    md = render(tracker, "markdown")
+    lanes = md.split("```text\n")[1].split("```")[0]  # the clean session: content all along
+    assert "content  │" + "█" * 60 + "│" in lanes.splitlines()
+
+
+def test_lane_rows_of_real_sessions_put_pings_content_and_marks_in_their_columns():
+    tracker = _engine_run()
+    clean = dict(lane_rows(tracker.sessions["c" * 64], width=60))  # 60 s over 60 columns
+    assert clean["pings"] == "".join("|" if c in (10, 20, 30, 40, 50) else " " for c in range(60))
+    assert clean["content"] == "█" * 60  # play at 0.2 s to sessionComplete at 60 s
+    assert clean["findings"] == " " * 60
+    broken = tracker.sessions["d" * 64]
+    assert (broken.first_ts, broken.last_ts) == (T0 + 100_000, T0 + 120_000)
+    rows = dict(lane_rows(broken, width=20))  # 20 s over 20 columns
+    # adStart at 105 s and adComplete at 115 s, both outside any break: errors in columns 5, 15
+    assert rows["findings"] == " " * 5 + "!" + " " * 9 + "!" + " " * 4
+    assert rows["ad-break"] == " " * 20

@@ -48,17 +48,17 @@ def write_report(
     rules: Registry = REGISTRY,
 ) -> str:
     """Write the report to `path` (format from its extension unless `fmt` is given), owner-only
-    (0600) and atomically. Returns the format written. Raises OSError when it cannot be written;
-    the target is then left as it was."""
+    (created 0600, which a umask can only narrow) and atomically. Returns the format written.
+    Raises OSError when it cannot be written; the target is then left as it was."""
     fmt = fmt or format_for_path(path)
     data = render(result, fmt, rules=rules).encode("utf-8")
     target = Path(path)
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(tmp, flags, FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), FILE_MODE)  # the umask can only narrow it; make it exact
             f.write(data)
             f.flush()
             os.fsync(f.fileno())

@@ -71,7 +71,8 @@ def _group_section(number: int, group: Group) -> list[str]:
     if group.session is not None:
         media = ", ".join(f"{col} {_e(cell)}" for col, cell in zip(SESSION_COLUMNS[1:5], cells[1:5]))
         closed = f"closed by {cells[6]}" if group.session.closed_by else cells[6]
-        out.append(f"<p>{media}; {cells[5]} calls; {_e(closed)}; {_e(counts_phrase(group.counts()))}</p>")
+        counts = _e(counts_phrase(group.counts()))
+        out.append(f"<p>{media}; {cells[5]} calls; {_e(closed)}; {counts}</p>")
         out.append(_lanes(group))
     if group.findings:
         ordered = group.worst_first()

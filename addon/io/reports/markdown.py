@@ -56,7 +56,8 @@ def _group_section(number: int, group: Group) -> list[str]:
     if group.session is not None:
         media = ", ".join(f"{col} {escape(cell)}" for col, cell in zip(SESSION_COLUMNS[1:5], cells[1:5]))
         closed = f"closed by {cells[6]}" if group.session.closed_by else cells[6]
-        lines += [f"{media}; {cells[5]} calls; {escape(closed)}; {counts_phrase(group.counts())}", ""]
+        counts = counts_phrase(group.counts())
+        lines += [f"{media}; {cells[5]} calls; {escape(closed)}; {counts}", ""]
         lines += ["```text", *_lanes(group), "```", ""]
     if group.findings:
         lines += _table(FINDING_COLUMNS, [finding_cells(f) for f in group.worst_first()], numeric=(0,))
