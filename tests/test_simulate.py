@@ -51,9 +51,10 @@ class Collector(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, give_location: bool = True) -> None:
+    def __init__(self, give_location: bool = True, session_status: int = 201) -> None:
         super().__init__(("127.0.0.1", 0), _CollectorHandler)
         self.give_location = give_location
+        self.session_status = session_status
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self.sids: list[str] = []
         self.lock = threading.Lock()
@@ -73,7 +74,7 @@ class _CollectorHandler(BaseHTTPRequestHandler):
             if self.path == "/api/v1/sessions":
                 sid = secrets.token_hex(32)
                 self.server.sids.append(sid)
-                self.send_response(201)
+                self.send_response(self.server.session_status)
                 if self.server.give_location:
                     self.send_header("Location", f"/api/v1/sessions/{sid}")
                 self.send_header("Content-Length", "0")
@@ -328,8 +329,16 @@ def test_no_server_is_recorded_not_raised():
     assert len(result.exchanges) == len(scenario.steps)
 
 
-def test_201_without_location_is_an_error_and_events_are_held_back():
-    server = Collector(give_location=False)
+@pytest.mark.parametrize(
+    "give_location, status, message",
+    [
+        (False, 201, "201 without a usable Location"),
+        (True, 200, "sessionStart answered 200, not 201"),
+        (True, 500, "HTTP 500"),
+    ],
+)
+def test_a_failed_session_start_is_recorded_and_events_are_held_back(give_location, status, message):
+    server = Collector(give_location=give_location, session_status=status)
     thread = _serve(server)
     try:
         result = Player(server.url, speed=0).play(SCENARIOS["late-pings"])
@@ -337,8 +346,11 @@ def test_201_without_location_is_an_error_and_events_are_held_back():
         server.shutdown()
         server.server_close()
         thread.join(5)
-    assert result.exchanges[0].status == 201 and "Location" in result.exchanges[0].error
+    first, *rest = result.exchanges
+    assert first.status == status and first.error.startswith(message) and result.sid is None
     assert len(server.requests) == 1  # no event goes out without a sid
+    assert len(rest) == len(SCENARIOS["late-pings"].steps) - 1
+    assert all(x.status is None and x.error.startswith("not sent") for x in rest)
 
 
 def test_stop_ends_a_play_at_its_next_wait(collector):
@@ -432,3 +444,48 @@ def test_https_is_verified_against_the_given_ca_file(tmp_path):
     assert trusted.statuses == [201] + [204] * (len(scenario.steps) - 1)
     assert untrusted.exchanges[0].status is None
     assert "CERTIFICATE_VERIFY_FAILED" in untrusted.exchanges[0].error
+
+
+# -- the scenarios against the engine -----------------------------------------------------------
+
+
+def _findings(scenario: Scenario, start_ts: int = START_TS):
+    from playhead.core.engine import check_calls
+    from playhead.simulate.offline import scenario_as_calls
+
+    return check_calls(scenario_as_calls(scenario, sid=secrets.token_hex(32), start_ts=start_ts)).findings
+
+
+@pytest.mark.parametrize("name", ["vod-clean", "live-chapters"])
+def test_clean_scenarios_raise_no_error_and_no_warning(name):
+    from playhead.core.findings import Severity
+
+    bad = [f.as_dict() for f in _findings(SCENARIOS[name]) if f.severity >= Severity.WARNING]
+    assert bad == []
+
+
+def test_live_chapters_stays_clean_across_utc_midnight():
+    from playhead.core.findings import Severity
+
+    findings = _findings(SCENARIOS["live-chapters"], START_TS - 60 * 1000)
+    assert [f.as_dict() for f in findings if f.severity >= Severity.WARNING] == []
+
+
+@pytest.mark.parametrize("name", ["adobe-timeline-1", "adobe-timeline-3"])
+def test_adobe_timelines_raise_no_error(name):
+    from playhead.core.findings import Severity
+
+    findings = _findings(SCENARIOS[name])
+    assert [f.as_dict() for f in findings if f.severity is Severity.ERROR] == []
+    # the page's own quirk is seen, as a warning: the second pre-roll ad repeats podPosition 1
+    assert any(f.rule == "ad-pod-position" and f.severity is Severity.WARNING for f in findings)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in SCENARIOS.items() if s.expected))
+def test_broken_scenarios_fire_their_rules(name):
+    from playhead.core.findings import REGISTRY
+
+    scenario = SCENARIOS[name]
+    fired = {f.rule for f in _findings(scenario)}  # importing the engine registers the rules
+    assert all(rule_id in REGISTRY for rule_id in scenario.expected)
+    assert set(scenario.expected) <= fired

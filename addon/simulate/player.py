@@ -236,14 +236,24 @@ class Player:
                 response.read(_READ_LIMIT)
         except urllib.error.HTTPError as exc:  # 4xx/5xx: data, not a failure of the player
             status = exc.code
-            text = exc.read(_READ_LIMIT).decode("utf-8", "replace")
-            error = f"HTTP {status}: {' '.join(text.split())[:_ERROR_TEXT_LIMIT]}".rstrip(": ")
-            exc.close()
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            error = f"no answer from {url}: {reason}"
+            error = f"HTTP {status}: {_error_text(exc)}".rstrip(": ")
+        except (http.client.HTTPException, OSError) as exc:  # URLError is an OSError
+            error = f"no answer from {url}: {getattr(exc, 'reason', exc)}"
         if step.endpoint == "sessions":
             target = sid_from_location(location) if status == 201 else None
             if status == 201 and target is None:
                 error = f"201 without a usable Location ({location!r})"
+            elif status is not None and status != 201 and error is None:
+                error = f"sessionStart answered {status}, not 201"
         return Exchange(step.at, step.endpoint, step.event_type, target, status, error)
+
+
+def _error_text(exc: urllib.error.HTTPError) -> str:
+    """The start of an error answer's body on one line; empty if it cannot be read."""
+    try:
+        text = exc.read(_READ_LIMIT).decode("utf-8", "replace")
+    except (http.client.HTTPException, OSError):
+        text = ""
+    finally:
+        exc.close()
+    return " ".join(text.split())[:_ERROR_TEXT_LIMIT]

@@ -177,8 +177,8 @@ class Script:
     def session_start(self, params: dict[str, Any], custom: dict[str, str] | None = None) -> Script:
         return self.event("sessionStart", params, custom=custom, endpoint="sessions")
 
-    def play(self, qoe: dict[str, Any] | None = None) -> Script:
-        self.event("play", qoe=qoe)
+    def play(self, qoe: dict[str, Any] | None = None, custom: dict[str, str] | None = None) -> Script:
+        self.event("play", qoe=qoe, custom=custom)
         self.playing = True
         return self
 
@@ -536,8 +536,7 @@ def _mixed_bag() -> Scenario:
     b.event("ping", {"media.playhead": 10})  # a ping with params
     b.wait(5).pause_start().wait(5)
     b.event("resume")  # not an event type: play ends a pause
-    b.event("play", custom={"scene": "harbour"})  # customMetadata where it is ignored
-    b.playing = True
+    b.play(custom={"scene": "harbour"})  # customMetadata where it is ignored
     b.wait(10, 10).chapter_complete()  # no chapter was started
     b.wait(5).session_complete()
     return b.build(
