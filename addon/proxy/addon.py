@@ -1,0 +1,291 @@
+"""The mitmproxy addon: every Media Collection API call that crosses the proxy goes to the engine.
+
+Used three ways with the same findings: by `playhead proxy` (headless or with the dashboard, through
+`ProxyRunner`), and by plain `mitmdump -s` / `mitmproxy -s` through `mitm_script.py`.
+
+What it does, by hook:
+- `load` declares the `playhead_*` options; `configure` checks them and raises OptionsError with
+  a one-line reason (mitmproxy shows it; the runner turns it into a start error).
+- `request`: in sink mode, answers API calls itself (see sink.py); anything else passes.
+- `response` / `error`: the finished call becomes a `Call`: appended to the recording first (so
+  nothing is lost if the engine fails), then fed to the tracker; findings are logged and written
+  onto the flows they concern (marker + comment).
+- `running` starts a once-a-second tick so a session that went silent shows `ping-late` from the
+  wall clock; `done` stops it, closes every open question (`finish`), writes the report and closes
+  the recording.
+
+The proxy never breaks traffic: any exception inside playhead becomes an `internal-error` finding
+and the flow goes on as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+from mitmproxy import command, ctx, exceptions, hooks, http, types
+
+from ..core.call import Call
+from ..core.findings import Finding, Severity
+from ..core.schemas import SchemaLoadError, SchemaSet
+from ..core.timeline import Context
+from ..core.tracker import Tracker
+from ..io.reader import CaptureError
+from ..io.recording import RecordingWriter
+from ..io.reports import write_report
+from .capture import HostFilter, call_from_flow, is_api
+from .console import finding_text
+from .marking import mark
+from .sink import Sink
+
+logger = logging.getLogger("playhead")
+
+# Error findings are logged as warnings: mitmdump exits when an error is logged while it starts
+# up, and `mitmdump -nr capture.har` feeds the whole file during start-up.
+_LOG_LEVEL = {Severity.ERROR: logging.WARNING, Severity.WARNING: logging.WARNING, Severity.INFO: logging.INFO}
+_RECENT_FLOWS = 512  # flows remembered so a later finding about their call can still mark them
+
+
+class PlayheadAddon:
+    """The addon. `tracker`: a Tracker built by the host process (the runner, the dashboard);
+    without one the addon builds its own from the `playhead_schemas` option."""
+
+    tick_interval = 1.0  # seconds between wall-clock ticks while running
+
+    def __init__(self, tracker: Tracker | None = None) -> None:
+        self.tracker: Tracker = tracker if tracker is not None else Tracker(live=True)
+        self._tracker_given = tracker is not None
+        self.hosts = HostFilter()
+        self.sink: Sink | None = None
+        self.recording: RecordingWriter | None = None
+        self.report_error: str | None = None  # why the report could not be written, if so
+        self._log = True
+        self._live = False  # seen a live flow: wall-clock timers make sense (not for files read)
+        self._ticker: asyncio.Task | None = None
+        self._fed: weakref.WeakSet[http.HTTPFlow] = weakref.WeakSet()
+        self._recent: OrderedDict[int, http.HTTPFlow] = OrderedDict()  # id(call) -> its flow
+
+    # -- options ----------------------------------------------------------------------------
+
+    def load(self, loader) -> None:
+        loader.add_option("playhead_sink", bool, False,
+                          "Answer the Media Collection API locally like the collection server "
+                          "(201 + Location, 204, 400, 404, CORS) instead of forwarding it.")
+        loader.add_option("playhead_record", str, "",
+                          "Append every captured API call to this JSON Lines recording (owner-only).")
+        loader.add_option("playhead_report", str, "",
+                          "Write a report here when the proxy stops (.json, .xml = JUnit, .md, .html; "
+                          "anything else: text).")
+        loader.add_option("playhead_schemas", Sequence[str], [],
+                          "Folders of extra JSON Schemas (<eventType>.json, all.json) that tighten "
+                          "the built-in ones. Only before the first call is captured.")
+        loader.add_option("playhead_hosts", Sequence[str], [],
+                          "Only capture these hosts (shell wildcards, e.g. *.hb-api.omtrdc.net). "
+                          "Default: any host, matched by the API path.")
+        loader.add_option("playhead_log", bool, True,
+                          "Log each finding through mitmproxy's log as it happens.")
+
+    def configure(self, updated: set[str]) -> None:
+        opts = ctx.options
+        if "playhead_schemas" in updated:
+            self._configure_schemas(opts.playhead_schemas)
+        if "playhead_hosts" in updated:
+            try:
+                self.hosts = HostFilter(opts.playhead_hosts)
+            except ValueError as exc:
+                raise exceptions.OptionsError(f"playhead_hosts: {exc}") from None
+        if "playhead_sink" in updated or "playhead_schemas" in updated:
+            # The server checks bodies against Adobe's schemas, not a team's tightened ones.
+            self.sink = Sink(SchemaSet.load(), self.tracker.config.body_limit) if opts.playhead_sink else None
+            if self.sink is not None and getattr(opts, "connection_strategy", None) == "eager":
+                # Eager mode connects upstream before a request is even read: a sink answering
+                # for a host that does not resolve (no network, a made-up host) would get a 502.
+                logger.info("playhead: sink mode: connection_strategy set to lazy (no upstream needed)")
+                opts.update(connection_strategy="lazy")
+        if "playhead_record" in updated:
+            self._configure_record(opts.playhead_record)
+        if "playhead_report" in updated and opts.playhead_report:
+            folder = Path(opts.playhead_report).expanduser().parent
+            if not folder.is_dir():
+                raise exceptions.OptionsError(
+                    f"playhead_report: {opts.playhead_report}: folder {folder} does not exist")
+        if "playhead_log" in updated:
+            self._log = opts.playhead_log
+
+    def _configure_schemas(self, dirs: Sequence[str]) -> None:
+        if self._tracker_given:
+            if dirs:
+                raise exceptions.OptionsError(
+                    "playhead_schemas: this tracker was built by playhead itself; pass --schemas to it")
+            return
+        if self.tracker.calls:
+            raise exceptions.OptionsError("playhead_schemas can only be set before the first API call")
+        for d in dirs:
+            if not Path(d).expanduser().is_dir():
+                raise exceptions.OptionsError(f"playhead_schemas: {d}: not a directory")
+        try:
+            schemas = SchemaSet.load([Path(d).expanduser() for d in dirs])
+        except SchemaLoadError as exc:
+            raise exceptions.OptionsError(f"playhead_schemas: {exc}") from None
+        self.tracker = Tracker(schemas=schemas, live=True)
+
+    def _configure_record(self, path: str) -> None:
+        writer = None
+        if path:
+            try:
+                writer = RecordingWriter(Path(path).expanduser())
+            except CaptureError as exc:
+                raise exceptions.OptionsError(f"playhead_record: {exc}") from None
+        old, self.recording = self.recording, writer
+        if old is not None:
+            old.close()
+
+    # -- traffic ----------------------------------------------------------------------------
+
+    def request(self, flow: http.HTTPFlow) -> None:
+        if self.sink is None or flow.response is not None:
+            return
+        try:
+            if is_api(flow, self.hosts):
+                answer = self.sink.answer(flow.request)
+                if answer is not None:
+                    flow.response = answer
+        except Exception as exc:  # noqa: BLE001 - the flow then goes upstream, untouched
+            self._internal_error("sink answer", exc, flow)
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        self._capture(flow)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        self._capture(flow)  # no response (upstream unreachable, client gone): status None
+
+    def _capture(self, flow: http.HTTPFlow) -> None:
+        try:
+            if flow.request.method != "POST" or flow in self._fed or not is_api(flow, self.hosts):
+                return
+            self._fed.add(flow)
+            call = call_from_flow(flow, self.tracker.config.body_limit)
+        except Exception as exc:  # noqa: BLE001
+            self._internal_error("reading the flow", exc, flow)
+            return
+        if flow.live:
+            self._live = True
+        if self.recording is not None:
+            try:
+                self.recording.write(call)
+            except Exception as exc:  # noqa: BLE001 - a full disk must not stop the proxy
+                self._internal_error(f"recording to {self.recording.path}", exc, flow)
+        try:
+            update = self.tracker.feed(call)
+            self._remember(call, flow)
+            self._publish(update.findings, flow, call)
+        except Exception as exc:  # noqa: BLE001
+            self._internal_error("checking the call", exc, flow)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def running(self) -> None:
+        self._ticker = asyncio.get_running_loop().create_task(self._tick_loop(), name="playhead tick")
+
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_interval)
+            if self._live:
+                self.tick(time.time())
+
+    def tick(self, now: float) -> None:
+        """Let the wall clock speak: silent sessions, events still waiting for their start."""
+        try:
+            self._publish(self.tracker.tick(now).findings, None, None)
+        except Exception as exc:  # noqa: BLE001
+            self._internal_error("wall-clock check", exc, None)
+
+    def done(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+        try:
+            self._publish(self.tracker.finish().findings, None, None)
+        except Exception as exc:  # noqa: BLE001
+            self._internal_error("closing the sessions", exc, None)
+        if ctx.options.playhead_report:
+            self.report(ctx.options.playhead_report)
+        if self.recording is not None:
+            self.recording.close()
+            self.recording = None
+
+    @command.command("playhead.report")
+    def report(self, path: types.Path) -> None:
+        """Write a report of everything seen so far (format from the extension)."""
+        target = Path(path).expanduser()
+        try:
+            with self.tracker.lock:
+                write_report(self.tracker, target)
+        except OSError as exc:
+            self.report_error = f"cannot write the report {target}: {exc.strerror or exc}"
+            logger.error(f"playhead: {self.report_error}")
+        else:
+            self.report_error = None
+            logger.info(f"playhead: report written to {target}")
+
+    # -- findings onto flows ----------------------------------------------------------------
+
+    def _remember(self, call: Call, flow: http.HTTPFlow) -> None:
+        self._recent[id(call)] = flow
+        if len(self._recent) > _RECENT_FLOWS:
+            self._recent.popitem(last=False)
+
+    def _flow_of(self, finding: Finding, flow: http.HTTPFlow | None, call: Call | None) -> http.HTTPFlow | None:
+        """The flow whose call the finding is about: findings may concern an earlier call (a
+        reordered or held event, a silent session's last call)."""
+        if finding.session is None or finding.call is None:
+            return flow  # a call that got no session (rejected start) or playhead's own failure
+        session = self.tracker.sessions.get(finding.session)
+        if session is None or not 0 <= finding.call < len(session.entries):
+            return flow
+        about = session.entries[finding.call].call
+        return flow if about is call else self._recent.get(id(about))
+
+    def _publish(self, findings: list[Finding], flow: http.HTTPFlow | None, call: Call | None) -> None:
+        if not findings:
+            return
+        if self._log:
+            for finding in findings:
+                logger.log(_LOG_LEVEL[finding.severity], f"playhead: {finding_text(finding)}")
+        by_flow: dict[int, tuple[http.HTTPFlow, list[Finding]]] = {}
+        with self.tracker.lock:
+            for finding in findings:
+                target = self._flow_of(finding, flow, call)
+                if target is not None:
+                    by_flow.setdefault(id(target), (target, []))[1].append(finding)
+        for target, found in by_flow.values():
+            mark(target, found)
+        earlier = [target for target, _ in by_flow.values() if target is not flow]
+        if earlier:  # their views were drawn already
+            ctx.master.addons.trigger(hooks.UpdateHook(earlier))
+
+    def _internal_error(self, what: str, exc: Exception, flow: http.HTTPFlow | None) -> None:
+        """A failure inside playhead: an `internal-error` finding in the tracker, never a lost flow."""
+        logger.debug(f"playhead: {what} failed", exc_info=exc)
+        found: list[Finding] = []
+        tracker = self.tracker
+        with tracker.lock:
+            context = Context(None, tracker.config, tracker.schemas, lambda f, s, e: found.append(f))
+            context.emit("internal-error", None,
+                         f"{what} failed: {type(exc).__name__}: {exc}"[:300] + f" ({_where(flow)})")
+            tracker.findings.extend(found)
+        try:
+            self._publish(found, flow, None)
+        except Exception:  # noqa: BLE001 - reporting the failure must not fail the flow either
+            logger.debug("playhead: could not publish an internal error", exc_info=True)
+
+
+def _where(flow: http.HTTPFlow | None) -> str:
+    if flow is None:
+        return "no flow"
+    return f"{flow.request.method} {flow.request.pretty_url}"[:200]
