@@ -1,0 +1,157 @@
+"""`playhead proxy` (also plain `playhead`): the live proxy, with the dashboard or `--headless`.
+
+Headless, findings stream to the console one line each as they happen; Ctrl-C (SIGINT) or SIGTERM
+stops the proxy cleanly, which closes every open session and writes `--report`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from . import UsageError
+from .check import add_schemas_option
+
+WAIT_STEP = 0.5  # seconds between checks that the proxy thread is still alive
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "proxy", help="run the proxy with the dashboard (or --headless); the default command",
+        description="Run an intercepting proxy (mitmproxy) that checks Adobe Media Collection API "
+                    "traffic as it passes. Point the device's HTTP proxy at --listen-host:--port and "
+                    "install mitmproxy's CA from http://mitm.it through the proxy.")
+    p.add_argument("--listen-host", default="127.0.0.1", metavar="HOST",
+                   help="address to listen on (default 127.0.0.1; anything else is reachable from the network)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0: any free port)")
+    p.add_argument("--sink", action="store_true",
+                   help="answer the API locally like the collection server; nothing reaches Adobe")
+    p.add_argument("--record", type=Path, metavar="FILE",
+                   help="append every captured API call to this JSON Lines recording")
+    p.add_argument("--report", type=Path, metavar="FILE",
+                   help="write a report when the proxy stops (.json, .xml = JUnit, .md, .html)")
+    add_schemas_option(p)
+    p.add_argument("--host", dest="hosts", action="append", default=[], metavar="PATTERN",
+                   help="only capture this host (shell wildcards, repeatable); default: any host")
+    p.add_argument("--headless", action="store_true",
+                   help="no dashboard: findings stream to the console")
+    p.add_argument("--script-path", action="store_true",
+                   help="print the path of the script for `mitmdump -s` / `mitmproxy -s` and exit")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.script_path:
+        from ..proxy import script_path
+
+        print(script_path())
+        return 0
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: not a port number (0-65535)")
+    if not _is_loopback(args.listen_host):
+        print(f"playhead: warning: listening on {args.listen_host}: the proxy is reachable from the "
+              "network, and anyone who reaches it can use it", file=sys.stderr)
+    runner = _runner(args)
+    if not args.headless:
+        try:
+            from ..tui.launch import run_live
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("playhead.tui"):
+                raise UsageError("the dashboard is not part of this build; use --headless") from None
+            raise
+        return run_live(args, runner)
+    return run_headless(runner)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _runner(args: argparse.Namespace):
+    """The ProxyRunner for these flags (not started). UsageError for unusable schemas or hosts."""
+    from ..core.schemas import SchemaLoadError
+    from ..proxy.capture import HostFilter
+    from ..proxy.runner import ProxyRunner
+
+    try:
+        HostFilter(args.hosts)
+    except ValueError as exc:
+        raise UsageError(f"--host: {exc}") from None
+    try:
+        return ProxyRunner(listen_host=args.listen_host, port=args.port, sink=args.sink,
+                           record=args.record, report=args.report, schemas=args.schemas,
+                           hosts=args.hosts, log=sys.stderr)
+    except SchemaLoadError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def run_headless(runner) -> int:
+    """Run until SIGINT/SIGTERM; findings to stdout, everything else to stderr."""
+    from ..proxy.console import FindingPrinter
+    from ..proxy.runner import ProxyError
+
+    printer = FindingPrinter(sys.stdout, sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    runner.tracker.subscribe(lambda update: printer.print(update.findings))
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            runner.start()
+        except ProxyError as exc:
+            print(f"playhead: {exc}", file=sys.stderr)
+            return 1
+        print(_banner(runner), file=sys.stderr, flush=True)
+        while not stop.wait(WAIT_STEP):
+            if not runner.running:
+                print("playhead: the proxy stopped unexpectedly", file=sys.stderr)
+                break
+        try:
+            runner.stop()
+        except ProxyError as exc:
+            print(f"playhead: {exc}", file=sys.stderr)
+            return 1
+        print(_summary(runner), file=sys.stderr)
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _banner(runner) -> str:
+    host, port = runner.listen_address
+    mode = "sink mode: the API is answered here, nothing reaches Adobe" if runner.sink else "forward mode"
+    lines = [
+        f"playhead proxy listening on {host}:{port} ({mode})",
+        f"  device: HTTP proxy {host}:{port}; install mitmproxy's CA from http://mitm.it through the proxy",
+    ]
+    if runner.record:
+        lines.append(f"  recording to {runner.record}")
+    if runner.report:
+        lines.append(f"  report to {runner.report} on exit")
+    lines.append("  findings below as they happen; Ctrl-C to stop")
+    return "\n".join(lines)
+
+
+def _summary(runner) -> str:
+    from ..core.findings import Severity
+
+    tracker = runner.tracker
+    with tracker.lock:
+        counts = {s: sum(1 for f in tracker.findings if f.severity is s) for s in Severity}
+        text = (f"playhead: {tracker.calls} API call{'' if tracker.calls == 1 else 's'}, "
+                f"{len(tracker.sessions)} session{'' if len(tracker.sessions) == 1 else 's'}: "
+                f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), "
+                f"{counts[Severity.INFO]} info")
+    if runner.report:
+        text += f"; report written to {runner.report}"
+    return text

@@ -1,0 +1,95 @@
+"""`playhead simulate`: the scripted player alone, sending scenarios through any proxy.
+
+A smoke test of a setup: start `playhead proxy --sink` (or any proxy), then
+`playhead simulate --proxy http://127.0.0.1:8080 --scenario ad-outside-break` and watch the
+finding appear. A proxy is required: the default target is an Adobe host name, and test traffic
+sent straight to Adobe would land in a report suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from . import UsageError
+
+DEFAULT_TARGET = "https://example.hb-api.omtrdc.net"
+MITMPROXY_CA = Path("~/.mitmproxy/mitmproxy-ca-cert.pem")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "simulate", help="play scripted sessions (clean and broken) through a proxy",
+        description="Send a scenario's Media Collection API calls through a proxy, paced like a real "
+                    "player (--speed compresses the waits, never the ts values). Use --list to see "
+                    "the scenarios and the findings each one should produce.")
+    p.add_argument("--proxy", metavar="URL", help="the proxy to send through, e.g. http://127.0.0.1:8080")
+    p.add_argument("--scenario", action="append", default=[], metavar="NAME",
+                   help="scenario to play (repeatable; 'all' plays every one at once)")
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="divide the waits between calls by this (default 1 = real time; 0 = no waits)")
+    p.add_argument("--target", default=DEFAULT_TARGET, metavar="URL",
+                   help=f"the API's base URL, with any path prefix (default {DEFAULT_TARGET})")
+    p.add_argument("--cafile", type=Path, metavar="PATH",
+                   help=f"CA to trust for https (default: mitmproxy's, {MITMPROXY_CA}, when it exists)")
+    p.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..io.reports.safe import literal
+    from ..simulate import SCENARIOS, Player
+
+    if args.list:
+        width = max(len(name) for name in SCENARIOS)
+        for name, scenario in SCENARIOS.items():
+            expect = ", ".join(scenario.expected) if scenario.expected else "clean: no error, no warning"
+            print(f"{name:<{width}}  {scenario.title} ({scenario.duration:.0f} s)\n{'':<{width}}  expect: {expect}")
+        return 0
+    if not args.proxy:
+        raise UsageError("--proxy URL is required (e.g. --proxy http://127.0.0.1:8080)")
+    if not args.scenario:
+        raise UsageError("--scenario NAME is required (see --list)")
+    names = list(SCENARIOS) if "all" in args.scenario else list(dict.fromkeys(args.scenario))
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        raise UsageError(f"unknown scenario {unknown[0]!r}; choose one of: all, {', '.join(SCENARIOS)}")
+    if args.speed < 0:
+        raise UsageError("--speed must be 0 or more")
+    if not args.target.startswith(("http://", "https://")):
+        raise UsageError(f"--target {args.target}: must start with http:// or https://")
+    player = Player(args.target, proxy=args.proxy, speed=args.speed, verify=_verify(args.cafile))
+
+    scenarios = [SCENARIOS[n] for n in names]
+    longest = max(s.duration for s in scenarios)
+    pace = "no waits" if args.speed == 0 else f"about {longest / args.speed:.0f} s"
+    print(f"playing {', '.join(names)} through {args.proxy} to {args.target} ({pace})", flush=True)
+    results = player.play_many(scenarios, concurrency=len(scenarios))
+
+    unanswered = False
+    for scenario, result in zip(scenarios, results):
+        statuses = Counter("no answer" if s is None else str(s) for s in result.statuses)
+        tally = ", ".join(f"{n}× {status}" for status, n in statuses.items())
+        sid = f" session {literal(result.sid)}" if result.sid else ""
+        print(f"{scenario.name}:{sid} {len(result.exchanges)} calls ({tally})"
+              + (" - interrupted" if result.interrupted else ""))
+        problems = Counter(literal(x.error or "") for x in result.errors)  # one line per kind
+        for text, n in problems.items():
+            print(f"  {n}× {text}")
+        expect = ", ".join(scenario.expected) if scenario.expected else "no error and no warning"
+        print(f"  playhead should report: {expect}")
+        unanswered |= any(s is None for s in result.statuses)
+    if any(r.interrupted for r in results):
+        return 130
+    return 1 if unanswered else 0
+
+
+def _verify(cafile: Path | None) -> bool | str:
+    if cafile is not None:
+        if not cafile.is_file():
+            raise UsageError(f"--cafile {cafile}: no such file")
+        return str(cafile)
+    default = MITMPROXY_CA.expanduser()
+    return str(default) if default.is_file() else True
