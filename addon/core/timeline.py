@@ -97,7 +97,8 @@ class Timeline(Context):
         self.machine = StateMachine(session)
         self.buffer: ReorderBuffer[Entry] = ReorderBuffer(config.reorder_ms, config.reorder_events)
         self.prev: Entry | None = None  # previous event in timeline order
-        self.prev_ts: int | None = None
+        self.prev_timed: Entry | None = None  # previous event that had a usable ts ...
+        self.prev_ts: int | None = None  # ... and that ts
         self.dead_status: int | None = None  # 404/410 answered for this sid
         self.families = [f(self) for f in families]
 
@@ -135,7 +136,7 @@ class Timeline(Context):
             s.last_ts = e.ts if s.last_ts is None else max(s.last_ts, e.ts)
         self.prev = e
         if e.ts is not None:
-            self.prev_ts = e.ts
+            self.prev_timed, self.prev_ts = e, e.ts
 
     def drain(self) -> None:
         for e in self.buffer.flush():

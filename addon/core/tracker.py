@@ -137,7 +137,7 @@ class Tracker:
         if call.status == 201 and sid:
             session = self._open(sid, entry)
             self._replay(sid, session)
-        elif call.response_headers is None or call.status is None:
+        elif call.status is None or (call.status == 201 and call.response_headers is None):
             self._unlinked.append(entry)  # linked by order when an unseen sid shows up
         else:
             self._reject(entry)

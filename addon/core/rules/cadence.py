@@ -50,7 +50,7 @@ class CadenceChecks(Family):
         ctx = self.ctx
         if ctx.bad_ts or e.ts is None:
             return
-        prev = ctx.prev
+        prev = ctx.prev_timed
         if prev is not None and ctx.prev_ts is not None and not ctx.state.closed:
             self._gap(prev, e, (e.ts - ctx.prev_ts) / 1000)
         self._stall(e)
