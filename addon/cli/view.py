@@ -1,0 +1,29 @@
+"""`playhead view FILE...`: the dashboard over saved captures (HAR, mitmproxy flows, recordings)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import UsageError
+from .check import add_schemas_option
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("view", help="the dashboard over saved captures, no proxy",
+                       description="Read HAR files, mitmproxy flow files or playhead recordings and "
+                                   "explore their sessions, timelines and findings in the dashboard.")
+    p.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    add_schemas_option(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from ..tui.launch import run_view
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith(("playhead.tui", "textual")):
+            raise UsageError("the dashboard is not part of this build (textual missing); "
+                             "use `playhead check`") from None
+        raise
+    return run_view(args)

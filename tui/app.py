@@ -1,0 +1,354 @@
+"""The dashboard app: sessions, the selected session's lanes and timeline, the findings feed.
+
+It observes a Tracker and nothing else (never a mitmproxy flow). The tracker is fed on another
+thread (the proxy's, or a loader's): its listener only posts one `TrackerChanged` message and
+then stays quiet until the app has redrawn, and the app redraws at most every REDRAW_INTERVAL, so
+the cost of the dashboard does not grow with the traffic. Reads of the tracker's sessions and
+findings happen under `tracker.lock`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from ..core.findings import Finding, Severity
+from ..core.model import Session
+from ..core.tracker import Tracker, Update
+from ..io.reports import write_report
+from ..io.reports.safe import literal, show
+from .commands import DashboardCommands
+from .messages import (
+    CallChosen,
+    CallHighlighted,
+    FindingChosen,
+    FindingHighlighted,
+    ProxyLogged,
+    SessionChosen,
+    SessionHighlighted,
+    TrackerChanged,
+)
+from .rows import short_sid
+from .screens.detail import CallDetail
+from .screens.filter import FilterScreen
+from .screens.help import HelpScreen
+from .screens.save import SaveReportScreen
+from .widgets.findings import FindingFilter, FindingsFeed
+from .widgets.hint import FindingHint
+from .widgets.lanes import Lanes
+from .widgets.sessions import SessionsTable
+from .widgets.status import Origin, StatusLine
+from .widgets.timeline import Timeline
+
+REDRAW_INTERVAL = 0.25  # seconds: at most four redraws a second, whatever the traffic
+RATE_WINDOW = 5.0  # seconds of history behind "calls/s"
+
+
+class Dashboard(App[int]):
+    CSS_PATH = "dashboard.tcss"
+    TITLE = "playhead"
+    COMMANDS = App.COMMANDS | {DashboardCommands}
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("e", "errors_only", "Errors only"),
+        Binding("p", "fold_pings", "Fold pings"),
+        Binding("f", "follow", "Follow"),
+        Binding("s", "save_report", "Save report"),
+        Binding("c", "clear", "Clear"),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False),
+    ]
+
+    def __init__(
+        self,
+        tracker: Tracker,
+        origin: Origin,
+        *,
+        clock: Callable[[], float] = time.time,
+        loader: Callable[[Dashboard], None] | None = None,
+        follow: bool | None = None,
+    ) -> None:
+        """`loader` runs on a worker thread once the app is up (reading captures, playing the
+        demo); `clock` gives "now" for last-call ages (a view passes the capture's end)."""
+        super().__init__()
+        self.tracker = tracker
+        self.origin = origin
+        self.clock = clock
+        self.loader = loader
+        self.follow = origin.live if follow is None else follow
+        self._wake_pending = False
+        self._redraw_timer: Timer | None = None
+        self._last_redraw = 0.0
+        self._rates: deque[tuple[float, int]] = deque()
+        self._hidden: dict[str, int] = {}  # cleared sessions: sid -> calls when cleared
+        self._totals = {s: 0 for s in Severity}
+        self._counted = 0  # tracker findings counted into _totals
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        lock = self.tracker.lock
+        yield StatusLine(id="status")
+        with Vertical(id="sessions-pane", classes="pane"):
+            yield SessionsTable(id="sessions", lock=lock, clock=self.clock)
+        with Horizontal(id="lower"):
+            with Vertical(id="timeline-pane", classes="pane"):
+                yield Lanes(id="lanes", lock=lock)
+                yield Timeline(id="timeline", lock=lock)
+            with Vertical(id="findings-pane", classes="pane"):
+                yield FindingsFeed(self.tracker.findings, self.tracker.sessions, id="findings", lock=lock)
+                yield FindingHint(id="hint")
+        yield Footer()
+
+    @property
+    def sessions_table(self) -> SessionsTable:
+        return self.query_one(SessionsTable)
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.query_one(Timeline)
+
+    @property
+    def findings(self) -> FindingsFeed:
+        return self.query_one(FindingsFeed)
+
+    @property
+    def lanes(self) -> Lanes:
+        return self.query_one(Lanes)
+
+    def on_mount(self) -> None:
+        self.timeline.follow = self.findings.follow = self.follow
+        self.query_one(FindingHint).show(None)
+        # Subscribe only now: post_message hops threads safely once the app's loop runs.
+        self.tracker.subscribe(self._tracker_updated)
+        self.redraw()
+        self.set_interval(1.0, self._tick)
+        self.sessions_table.focus()
+        if self.loader is not None:
+            self.run_worker(partial(self.loader, self), thread=True, name="loader", exit_on_error=False)
+
+    # -- keeping up with the tracker -------------------------------------------------------
+
+    def _tracker_updated(self, update: Update) -> None:
+        """Called on the feeding thread after every call: wake the app once per redraw."""
+        if not self._wake_pending:
+            self._wake_pending = True
+            self.post_message(TrackerChanged())
+
+    @on(TrackerChanged)
+    def _tracker_changed(self) -> None:
+        wait = self._last_redraw + REDRAW_INTERVAL - time.monotonic()
+        if wait <= 0:
+            self.redraw()
+        elif self._redraw_timer is None:
+            self._redraw_timer = self.set_timer(wait, self.redraw)
+
+    def redraw(self) -> None:
+        """Bring every pane up to date with the tracker: costs what changed since last time."""
+        self._redraw_timer = None
+        self._wake_pending = False  # from here on, a new call wakes us again
+        self._last_redraw = time.monotonic()
+        with self.tracker.lock:
+            self.sessions_table.show([s for s in self.tracker.sessions.values() if self._shown(s)])
+            self.timeline.sync()
+            self.findings.sync()
+            for finding in self.tracker.findings[self._counted:]:
+                self._totals[finding.severity] += 1
+            self._counted = len(self.tracker.findings)
+            calls = self.tracker.calls
+        self.lanes.refresh()
+        self._titles()
+        self._status(calls)
+
+    def _shown(self, session: Session) -> bool:
+        cleared_at = self._hidden.get(session.sid)
+        return cleared_at is None or session.calls > cleared_at
+
+    def _tick(self) -> None:
+        """Once a second: ages in the sessions table and calls/s move on without traffic."""
+        self.sessions_table.tick()
+        with self.tracker.lock:
+            calls = self.tracker.calls
+        self._status(calls)
+
+    def _status(self, calls: int) -> None:
+        now = time.monotonic()
+        self._rates.append((now, calls))
+        while len(self._rates) > 2 and now - self._rates[0][0] > RATE_WINDOW:
+            self._rates.popleft()
+        (t0, c0), (t1, c1) = self._rates[0], self._rates[-1]
+        rate = (c1 - c0) / (t1 - t0) if t1 - t0 >= 0.5 else None
+        self.query_one(StatusLine).show(self.origin, calls, rate, self.follow)
+
+    def _titles(self) -> None:
+        e, w = self._totals[Severity.ERROR], self._totals[Severity.WARNING]
+        sessions = self.sessions_table.row_count
+        self.query_one("#sessions-pane").border_title = Text.assemble(
+            f"Sessions ({sessions})  ", (f"{e} error{'s' * (e != 1)}", "bold red" if e else "dim"),
+            "  ", (f"{w} warning{'s' * (w != 1)}", "yellow" if w else "dim"))
+        feed = self.findings
+        title = Text(f"Findings ({feed.row_count})")
+        if feed.filter.active:
+            title.append(f"  {literal(feed.filter.describe())}", style="bold")
+        self.query_one("#findings-pane").border_title = title
+        timeline = self.timeline
+        title = Text("Timeline")
+        if timeline.session is not None:
+            session = timeline.session
+            title.append(f"  {short_sid(session.sid)}  {show(session.media['id'], '')}", style="bold")
+            title.append(f"  {timeline.row_count}/{session.calls} calls"
+                         f"{'  pings folded' if timeline.fold else ''}", style="dim")
+        self.query_one("#timeline-pane").border_title = title
+
+    # -- what the panes say ---------------------------------------------------------------
+
+    @on(SessionHighlighted)
+    def _session_highlighted(self, message: SessionHighlighted) -> None:
+        with self.tracker.lock:
+            session = self.tracker.sessions.get(message.sid)
+            if session is not self.timeline.session:
+                self.timeline.show(session)
+        self.lanes.show(session, self._marker_ts())
+        self._titles()
+
+    @on(SessionChosen)
+    def _session_chosen(self) -> None:
+        self.timeline.focus()
+
+    def _marker_ts(self) -> int | None:
+        with self.tracker.lock:
+            entry = self.timeline.current
+            return entry.ts if entry is not None else None
+
+    @on(CallHighlighted)
+    def _call_highlighted(self) -> None:
+        self.lanes.show(self.timeline.session, self._marker_ts())
+
+    @on(CallChosen)
+    def _call_chosen(self, message: CallChosen) -> None:
+        with self.tracker.lock:
+            session = self.tracker.sessions.get(message.sid)
+            if session is None or not 0 <= message.index < len(session.entries):
+                return
+            entry = session.entries[message.index]
+        self.push_screen(CallDetail(session, entry, self.tracker.lock))
+
+    @on(FindingHighlighted)
+    def _finding_highlighted(self, message: FindingHighlighted) -> None:
+        self.query_one(FindingHint).show(message.finding)
+
+    @on(ProxyLogged)
+    def _proxy_logged(self, message: ProxyLogged) -> None:
+        self.notify(message.line, title="proxy", severity="warning", markup=False, timeout=6)
+
+    @on(FindingChosen)
+    def _finding_chosen(self, message: FindingChosen) -> None:
+        self.jump_to(message.finding)
+
+    def jump_to(self, finding: Finding) -> None:
+        """Show the call a finding is about: its session's timeline with the cursor on the call;
+        a finding of a rejected sessionStart (no session) opens that call's detail."""
+        with self.tracker.lock:
+            if finding.session is None:
+                orphan = next((e for e in self.tracker.orphans if any(f is finding for f in e.findings)), None)
+                if orphan is not None:
+                    self.push_screen(CallDetail(None, orphan, self.tracker.lock))
+                else:
+                    self.notify("this finding is about the capture, not a call", markup=False)
+                return
+            session = self.tracker.sessions.get(finding.session)
+            if session is None:
+                self.notify("that session is not in the tracker", markup=False)
+                return
+            self._hidden.pop(session.sid, None)  # cleared from view, but asked for
+            self.sessions_table.show([s for s in self.tracker.sessions.values() if self._shown(s)])
+            if not self.sessions_table.select_sid(session.sid):
+                return
+            self.timeline.show(session)
+            if finding.call is not None:
+                self.timeline.go_to_call(finding.call)
+        self.lanes.show(session, self._marker_ts())
+        self._titles()
+        self.timeline.focus()
+
+    # -- actions (keys, footer and command palette) ----------------------------------------
+
+    def action_filter(self) -> None:
+        def chosen(flt: FindingFilter | None) -> None:
+            if flt is not None:
+                self._set_filter(flt)
+
+        self.push_screen(FilterScreen(self.findings.filter), chosen)
+
+    def _set_filter(self, flt: FindingFilter) -> None:
+        with self.tracker.lock:
+            self.findings.set_filter(flt)
+        self._titles()
+
+    def action_errors_only(self) -> None:
+        current = self.findings.filter
+        severity = Severity.INFO if current.severity is Severity.ERROR else Severity.ERROR
+        self._set_filter(FindingFilter(severity, current.rule, current.session))
+
+    def action_fold_pings(self) -> None:
+        with self.tracker.lock:
+            self.timeline.set_fold(not self.timeline.fold)
+        self._titles()
+        self.notify("pings folded" if self.timeline.fold else "pings shown", timeout=2)
+
+    def action_follow(self) -> None:
+        self.follow = not self.follow
+        self.timeline.follow = self.findings.follow = self.follow
+        if self.follow:
+            self.timeline.action_last()
+            self.findings.action_first()
+        with self.tracker.lock:
+            self._status(self.tracker.calls)
+        self.notify(f"follow live {'on' if self.follow else 'off'}", timeout=2)
+
+    def action_save_report(self) -> None:
+        default = f"playhead-report-{datetime.now():%Y%m%d-%H%M%S}.html"
+        self.push_screen(SaveReportScreen(default), self._save_to)
+
+    def _save_to(self, path: Path | None) -> None:
+        if path is None:
+            return
+
+        def write() -> None:
+            try:
+                with self.tracker.lock:
+                    fmt = write_report(self.tracker, path)
+            except (OSError, ValueError) as exc:
+                self.call_from_thread(self.notify, f"could not save {path}: {exc}", severity="error",
+                                      markup=False)
+            else:
+                self.call_from_thread(self.notify, f"report saved: {path} ({fmt})", markup=False)
+
+        self.run_worker(write, thread=True, name="save-report", exit_on_error=False)
+
+    def action_clear(self) -> None:
+        """Hide what is shown now; sessions that get new calls come back. Reports keep all."""
+        with self.tracker.lock:
+            self._hidden.update({sid: s.calls for sid, s in self.tracker.sessions.items()})
+            self.findings.clear()
+            self.timeline.show(None)
+        self.lanes.show(None)
+        self.redraw()
+        self.notify("cleared: new sessions and findings will show; reports keep everything", timeout=3)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())

@@ -1,0 +1,217 @@
+"""Starting the dashboard: over a live proxy (`playhead proxy`), over the demo (`playhead demo`),
+or over saved captures (`playhead view`).
+
+Each builds the same `Dashboard` around a Tracker. What differs is who feeds it: mitmproxy's
+thread (the ProxyRunner), the simulated player through a sink-mode proxy, or a loader thread
+reading files. All three go through `Tracker.feed`, so the dashboard sees the same thing in each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ..io.reports.summary import counts_phrase, totals
+from .app import Dashboard
+from .messages import ProxyLogged
+from .widgets.status import Origin
+
+DEMO_TARGET = "http://playhead-demo.hb-api.omtrdc.net"  # plain http: the sink answers, no TLS, no network
+DEMO_SPEED = 10.0  # every scenario's sessions start at once; findings show within seconds
+
+
+class DashboardLog(io.TextIOBase):
+    """The runner's log stream: mitmproxy's warnings become notifications instead of text
+    written over the screen. Lines before the app runs (or after it ends) are dropped."""
+
+    def __init__(self) -> None:
+        self.app: Dashboard | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        app = self.app
+        if app is not None and app.is_running:
+            for line in text.splitlines():
+                if line.strip():
+                    app.post_message(ProxyLogged(line.strip()))
+        return len(text)
+
+
+def _stop_on_signals(app: Dashboard) -> dict:
+    """SIGTERM/SIGHUP end the app like `q`, so the proxy still stops cleanly (report written)."""
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            previous[sig] = signal.signal(sig, lambda *_: app.exit())
+    return previous
+
+
+def _serve(app: Dashboard, runner) -> int:
+    """Run the app over a started runner; stop the runner however the app ends."""
+    from ..proxy.runner import ProxyError
+
+    previous = _stop_on_signals(app)
+    try:
+        app.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        try:
+            runner.stop()
+        except ProxyError as exc:
+            print(f"playhead: {exc}", file=sys.stderr)
+            return 1
+    tracker = runner.tracker
+    with tracker.lock:
+        line = (f"playhead: {tracker.calls} API calls, {len(tracker.sessions)} sessions: "
+                f"{counts_phrase(totals(tracker))}")
+    if runner.report:
+        line += f"; report written to {runner.report}"
+    print(line, file=sys.stderr)
+    return 0
+
+
+def _watch(runner) -> Callable[[Dashboard], None]:
+    """A loader for live runs: tell the user if the proxy thread dies under the dashboard."""
+    from textual.worker import get_current_worker
+
+    def watch(app: Dashboard) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled and runner.running:
+            time.sleep(0.5)
+        if not worker.is_cancelled:
+            app.call_from_thread(app.notify, "the proxy stopped: no more calls will arrive",
+                                 severity="error", markup=False, timeout=30)
+
+    return watch
+
+
+def _origin(runner, demo: bool = False) -> Origin:
+    host, port = runner.listen_address
+    return Origin("sink" if runner.sink else "forward", listen=f"{host}:{port}",
+                  recording=str(runner.record) if runner.record else None, demo=demo)
+
+
+def run_live(args: argparse.Namespace, runner) -> int:
+    """`playhead proxy` with the dashboard: `runner` is a ProxyRunner, not started yet."""
+    from ..proxy.runner import ProxyError
+
+    log = DashboardLog()
+    runner.log = log
+    try:
+        runner.start()
+    except ProxyError as exc:
+        print(f"playhead: {exc}", file=sys.stderr)
+        return 1
+    app = Dashboard(runner.tracker, _origin(runner), loader=_watch(runner))
+    log.app = app
+    return _serve(app, runner)
+
+
+def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
+    """The demo, started: (app, runner, player). The runner listens in sink mode; the app's
+    loader plays the scenarios through it. Callers run the app, then stop player and runner."""
+    from ..cli import UsageError
+    from ..cli.check import load_schemas
+    from ..proxy.runner import ProxyRunner
+    from ..simulate import SCENARIOS, Player
+
+    names = list(dict.fromkeys(args.scenario)) or list(SCENARIOS)
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        raise UsageError(f"unknown scenario {unknown[0]!r}; choose from: {', '.join(SCENARIOS)}")
+    if args.speed <= 0:
+        raise UsageError("--speed must be more than 0")
+    from ..core.tracker import Tracker
+
+    tracker = Tracker(schemas=load_schemas(args.schemas), live=True)
+    log = DashboardLog()
+    runner = ProxyRunner(listen_host=args.listen_host, port=args.port, sink=True, record=args.record,
+                         report=args.report, tracker=tracker, log=log)
+    runner.start()
+    host, port = runner.listen_address
+    player = Player(DEMO_TARGET, proxy=f"http://{host}:{port}", speed=args.speed)
+    scenarios = [SCENARIOS[n] for n in names]
+    broken = [s.name for s in scenarios if not s.clean]
+
+    def play(app: Dashboard) -> None:
+        app.call_from_thread(
+            app.notify,
+            f"{len(scenarios)} simulated players ({len(scenarios) - len(broken)} clean, {len(broken)} broken) "
+            f"are playing through the proxy at {args.speed:g}× speed. Red sessions have errors: "
+            "pick one, and read the findings on the right (the box under them says how to fix it).",
+            title="playhead demo", markup=False, timeout=20)
+        results = player.play_many(scenarios, concurrency=len(scenarios))
+        if app.is_running and not any(r.interrupted for r in results):
+            app.call_from_thread(app.notify, "demo finished: every scenario has played", markup=False, timeout=8)
+
+    app = Dashboard(tracker, _origin(runner, demo=True), loader=play)
+    log.app = app
+    return app, runner, player
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """`playhead demo`: sink-mode proxy + simulated player + dashboard; no network needed."""
+    from ..proxy.runner import ProxyError
+
+    try:
+        app, runner, player = demo_app(args)
+    except ProxyError as exc:
+        print(f"playhead: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return _serve(app, runner)
+    finally:
+        player.stop()
+
+
+def view_app(args: argparse.Namespace) -> Dashboard:
+    """The dashboard over saved captures; the files are read on a worker thread once it runs."""
+    from ..cli import UsageError
+    from ..cli.check import load_schemas
+    from ..core.tracker import Tracker
+    from ..io.capture import CaptureError, detect_format, read_capture
+
+    paths: list[Path] = list(args.files)
+    for path in paths:
+        try:
+            detect_format(path)
+        except CaptureError as exc:
+            raise UsageError(str(exc)) from None
+    tracker = Tracker(schemas=load_schemas(args.schemas))
+
+    def load(app: Dashboard) -> None:
+        for path in paths:
+            try:
+                capture = read_capture(path)
+                tracker.feed_all(capture)
+            except CaptureError as exc:
+                app.call_from_thread(app.notify, str(exc), severity="error", markup=False, timeout=20)
+                continue
+            if capture.warnings:
+                app.call_from_thread(
+                    app.notify, f"{path}: {len(capture.warnings)} record(s) skipped; first: {capture.warnings[0]}",
+                    severity="warning", markup=False, timeout=10)
+        tracker.finish()
+
+    def capture_end() -> float:
+        """'now' for last-call ages: the newest call of the capture, not today's clock."""
+        with tracker.lock:
+            return max((s.last_seen for s in tracker.sessions.values()), default=0.0)
+
+    origin = Origin("view", files=tuple(str(p) for p in paths))
+    return Dashboard(tracker, origin, clock=capture_end, loader=load)
+
+
+def run_view(args: argparse.Namespace) -> int:
+    """`playhead view FILE...`: the dashboard over captures, no proxy."""
+    view_app(args).run()
+    return 0

@@ -1,0 +1,1 @@
+"""The dashboard's modal screens: call detail, help, filter, save report."""

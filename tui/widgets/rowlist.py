@@ -1,0 +1,210 @@
+"""`RowList`: a table drawn with Textual's line API.
+
+A DataTable keeps a row object per line and re-lays out as it grows; adding one row per captured
+call is what dragged a proxy from ~580 to ~38 requests/s (SPEC §2). Here a subclass only says how
+many rows there are and what the cells of row `i` are; `render_line` formats the rows that are on
+screen and nothing else, so a timeline of 100k calls costs what a screenful costs, and new rows
+cost nothing until they are scrolled into view.
+
+The first line is the column header and never scrolls. Rows are read under the tracker's lock,
+since the proxy thread appends to the same lists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import ClassVar, ContextManager
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Column = tuple[str, int, str]  # heading, width (0 = the rest), justify
+MIN_FLEX = 10
+
+
+def column_widths(columns: Sequence[Column], width: int) -> list[int]:
+    """Fixed columns keep their width; flexible ones share what is left (each at least MIN_FLEX)."""
+    fixed = sum(w for _, w, _ in columns) + max(len(columns) - 1, 0)
+    flexible = sum(1 for _, w, _ in columns if not w) or 1
+    share, extra = divmod(max(width - fixed, 0), flexible)
+    widths, seen = [], 0
+    for _, w, _ in columns:
+        if not w:
+            w = max(MIN_FLEX, share + (1 if seen < extra else 0))
+            seen += 1
+        widths.append(w)
+    return widths
+
+
+def join_cells(cells: Sequence[Text], columns: Sequence[Column], width: int) -> Text:
+    """Cells cut or padded to their columns, one space apart."""
+    line = Text(no_wrap=True, end="")
+    for i, (cell, w, (_, _, justify)) in enumerate(zip(cells, column_widths(columns, width), columns)):
+        if i:
+            line.append(" ")
+        cell = cell.copy()
+        cell.overflow = "ellipsis"
+        cell.align(justify, w)  # type: ignore[arg-type]
+        line.append_text(cell)
+    line.truncate(width, overflow="ellipsis", pad=True)
+    return line
+
+
+class RowList(ScrollView, can_focus=True):
+    """Rows with a cursor; subclasses provide `COLUMNS`, `cells(i)` and what a move means."""
+
+    COLUMNS: ClassVar[tuple[Column, ...]] = ()
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "rowlist--header",
+        "rowlist--cursor",
+        "rowlist--cursor-blurred",
+    }
+
+    DEFAULT_CSS = """
+    RowList {
+        overflow-x: hidden;
+        overflow-y: auto;
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, repaint=False, init=False)
+
+    def __init__(self, *, lock: ContextManager | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.lock = lock if lock is not None else contextlib.nullcontext()
+        self._count = 0
+
+    # -- what subclasses provide -----------------------------------------------------------
+
+    def cells(self, index: int) -> Sequence[Text]:
+        raise NotImplementedError
+
+    def highlighted(self, index: int) -> None:
+        """The cursor moved to row `index` (also called when the rows under it changed)."""
+
+    def selected(self, index: int) -> None:
+        """Enter (or a double click) on row `index`."""
+
+    # -- rows ------------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return self._count
+
+    @property
+    def page_rows(self) -> int:
+        """Rows visible at once (the header takes one line)."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def set_row_count(self, count: int, cursor: int | None = None) -> None:
+        """The rows changed: resize the virtual canvas, place the cursor, redraw what shows."""
+        self._count = count
+        self.virtual_size = Size(self.scrollable_content_region.width, count + 1)
+        target = self.cursor if cursor is None else cursor
+        target = max(0, min(target, count - 1)) if count else 0
+        if target != self.cursor:
+            self.cursor = target
+        else:
+            self._scroll_to_cursor()
+        self.refresh()
+
+    # -- cursor ----------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        if self._count:
+            self.highlighted(new)
+
+    def _scroll_to_cursor(self) -> None:
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, force=True)
+        elif self.cursor >= top + self.page_rows:
+            self.scroll_to(y=self.cursor - self.page_rows + 1, animate=False, force=True)
+
+    def move_cursor(self, index: int) -> None:
+        if self._count:
+            self.cursor = max(0, min(index, self._count - 1))
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_cursor(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self.cursor + direction * self.page_rows)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(self._count - 1)
+
+    def action_select(self) -> None:
+        if self._count:
+            self.selected(self.cursor)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        index = round(self.scroll_y) + offset.y - 1
+        if 0 <= index < self._count:
+            self.focus()
+            self.move_cursor(index)
+            if event.chain >= 2:
+                self.selected(index)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self._count + 1)
+        self._scroll_to_cursor()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        with self.lock:
+            return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            header = join_cells([Text(h) for h, _, _ in self.COLUMNS], self.COLUMNS, width)
+            return self._strip(header, base + self.get_component_rich_style("rowlist--header"), width)
+        index = round(self.scroll_y) + y - 1
+        if index >= self._count:
+            return Strip.blank(width, base)
+        line = join_cells(self.cells(index), self.COLUMNS, width)
+        if index == self.cursor:
+            name = "rowlist--cursor" if self.has_focus else "rowlist--cursor-blurred"
+            line.stylize(self.get_component_rich_style(name))
+        return self._strip(line, base, width)
+
+    def _strip(self, line: Text, base: Style, width: int) -> Strip:
+        segments = Segment.apply_style(line.render(self.app.console), base)
+        return Strip(segments, width).adjust_cell_length(width, base)

@@ -1,0 +1,150 @@
+"""The timeline of one session: its calls in arrival order, pings folded away by default.
+
+A live session pings every 10 s for hours; folded, the rows are the events that change something,
+each saying how many pings it stands in for. A ping that has a finding is never folded (a late or
+dropped ping is the point), and the newest call always shows, so a playing session visibly moves.
+
+Which entries are rows is kept as a list of entry indexes, extended incrementally as calls arrive:
+a redraw costs the new calls, not the session's length.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from ...core.model import Entry, Session
+from ..messages import CallChosen, CallHighlighted
+from ..rows import CALL_COLUMNS, call_cells
+from .rowlist import RowList
+
+
+def is_foldable(entry: Entry) -> bool:
+    return entry.event_type == "ping" and not entry.findings
+
+
+class Timeline(RowList):
+    COLUMNS = CALL_COLUMNS
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session: Session | None = None
+        self.fold = True
+        self.follow = True
+        self._shown: list[int] = []  # entry indexes that are rows (when folded)
+        self._scanned = 0  # entries looked at so far
+        self._findings_seen = 0  # session findings looked at so far
+
+    # -- rows <-> entries -----------------------------------------------------------------
+
+    def _rows(self) -> int:
+        """Folded rows are the kept entries, plus the newest call when it is a folded ping."""
+        if self.session is None:
+            return 0
+        if not self.fold:
+            return len(self.session.entries)
+        last = len(self.session.entries) - 1
+        return len(self._shown) + (1 if last >= 0 and (not self._shown or self._shown[-1] != last) else 0)
+
+    def entry_index(self, row: int) -> int:
+        if not self.fold:
+            return row
+        return self._shown[row] if row < len(self._shown) else len(self.session.entries) - 1
+
+    def row_of(self, index: int) -> int:
+        """The row showing entry `index`, or the row of the kept entry just before it."""
+        if not self.fold:
+            return index
+        pos = bisect.bisect_right(self._shown, index) - 1  # the last kept entry <= index
+        kept = pos >= 0 and self._shown[pos] == index
+        if not kept and self.session is not None and index == len(self.session.entries) - 1:
+            return self._rows() - 1  # the newest call has a row of its own
+        return max(0, pos)
+
+    @property
+    def current(self) -> Entry | None:
+        if self.session is None or not self.row_count:
+            return None
+        return self.session.entries[self.entry_index(self.cursor)]
+
+    # -- keeping up -----------------------------------------------------------------------
+
+    def show(self, session: Session | None) -> None:
+        """Look at another session (under the tracker's lock); the cursor goes to its newest call."""
+        self.session = session
+        self._shown, self._scanned, self._findings_seen = [], 0, 0
+        self._scan()
+        self.set_row_count(self._rows(), cursor=max(self._rows() - 1, 0) if self.follow else 0)
+        if self.row_count:
+            self.highlighted(self.cursor)
+
+    def sync(self) -> None:
+        """New calls or findings arrived for the session (under the tracker's lock)."""
+        if self.session is None:
+            return
+        at_end = self.cursor >= self.row_count - 1
+        current = self.entry_index(self.cursor) if self.row_count else None
+        self._scan()
+        rows = self._rows()
+        if self.follow and at_end:
+            cursor = rows - 1
+        else:
+            cursor = self.row_of(current) if current is not None else 0
+        self.set_row_count(rows, cursor)
+
+    def _scan(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        entries = session.entries
+        if self.fold:
+            for i in range(self._scanned, len(entries)):
+                if not is_foldable(entries[i]):
+                    self._shown.append(i)
+            # A call already folded may since have got a finding (a tick's "ping overdue"):
+            for finding in session.findings[self._findings_seen:]:
+                i = finding.call
+                if i is not None and i < self._scanned and 0 <= i < len(entries):
+                    pos = bisect.bisect_left(self._shown, i)
+                    if pos == len(self._shown) or self._shown[pos] != i:
+                        self._shown.insert(pos, i)
+        self._scanned = len(entries)
+        self._findings_seen = len(session.findings)
+
+    def set_fold(self, fold: bool) -> None:
+        """Fold or unfold pings, keeping the cursor on the same call (or the nearest kept one)."""
+        if fold == self.fold:
+            return
+        current = self.entry_index(self.cursor) if self.row_count else None
+        self.fold = fold
+        self._shown, self._scanned, self._findings_seen = [], 0, 0
+        self._scan()
+        self.set_row_count(self._rows(), self.row_of(current) if current is not None else 0)
+        if self.row_count:
+            self.highlighted(self.cursor)
+
+    def go_to_call(self, index: int) -> None:
+        if self.session is not None and 0 <= index < len(self.session.entries):
+            self.move_cursor(self.row_of(index))
+
+    # -- RowList ----------------------------------------------------------------------------
+
+    def cells(self, row: int) -> Sequence[Text]:
+        index = self.entry_index(row)
+        folded = 0
+        if self.fold:
+            previous = self._shown[row - 1] if 0 < row <= len(self._shown) else -1
+            if row == len(self._shown):  # the newest call, a folded ping itself
+                previous = self._shown[-1] if self._shown else -1
+            folded = index - previous - 1
+        return call_cells(self.session, self.session.entries[index], folded)
+
+    def highlighted(self, row: int) -> None:
+        if self.session is not None:
+            self.post_message(CallHighlighted(self.session.sid, self.entry_index(row)))
+
+    def selected(self, row: int) -> None:
+        if self.session is not None:
+            self.post_message(CallChosen(self.session.sid, self.entry_index(row)))
