@@ -360,8 +360,6 @@ def _ping_late(broken):
     return calls(s.at(41).ping().at(45).session_end())
 
 
-@pytest.mark.xfail(strict=True, reason="engine: CadenceChecks._gap names ctx.prev (the unreadable call, "
-                                       "'after call 2 (None)') while the gap is measured from ctx.prev_ts")
 def test_ping_late_names_the_call_its_gap_is_measured_from():
     """The ping at t=10 is unreadable, so the gap runs from the play at t=1 to sessionEnd at 15."""
     tracker = check(CASES["body-not-json"][0]().calls)

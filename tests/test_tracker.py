@@ -105,8 +105,6 @@ def test_capture_without_response_headers_links_the_earliest_unlinked_start_and_
     assert serious(tracker) == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a sessionStart answered 400 in a capture without response "
-                                       "headers is queued as 'unlinked' and linked by order to the next sid")
 def test_a_rejected_start_without_headers_is_not_linked_by_order():
     """The client's first sessionStart is refused (400), it retries and gets its 201; the export
     dropped every response header. Only the 201 can have produced the sid."""
