@@ -131,7 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
             return 204, b"", {}
         return 404, b'{"error":"not found"}', {"Content-Type": "application/json"}
 
-    do_POST = do_GET = do_PUT = _serve
+    do_POST = do_GET = do_PUT = do_OPTIONS = _serve
 
     def send_response(self, code: int, message: str | None = None) -> None:
         self.send_response_only(code, message)  # no Server/Date headers: fewer moving parts
