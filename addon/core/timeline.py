@@ -115,6 +115,8 @@ class Timeline(Context):
         status = e.call.status
         if status is not None and status >= 400:
             return  # the backend did not take it: it is not part of the timeline
+        if e.event_type == "sessionStart" and s.entries[0] is not e:
+            return  # a sessionStart posted to /events starts nothing (wrong-endpoint says so)
         for ready in self.buffer.push(e.ts, e):
             self._apply(ready)
 
