@@ -101,6 +101,9 @@ class Timeline(Context):
         self.prev_ts: int | None = None  # ... and that ts
         self.dead_status: int | None = None  # 404/410 answered for this sid
         self.families = [f(self) for f in families]
+        # Only the hooks a family overrides are called: most families need one or two of four.
+        self.hooks = {hook: [f for f in self.families if getattr(type(f), hook) is not getattr(Family, hook)]
+                      for hook in ("arrive", "event", "tick", "finish")}
 
     @property
     def state(self) -> State:
@@ -110,7 +113,7 @@ class Timeline(Context):
         s = self.session
         s.entries.append(e)
         s.last_seen = max(s.last_seen, e.call.time)
-        for f in self.families:
+        for f in self.hooks["arrive"]:
             self.guarded(f, "arrive", e, e)
         status = e.call.status
         if status is not None and status >= 400:
@@ -123,7 +126,7 @@ class Timeline(Context):
     def _apply(self, e: Entry) -> None:
         ts = e.ts if e.ts is not None else self.prev_ts
         closed = self.state.closed
-        for f in self.families:
+        for f in self.hooks["event"]:
             if f.after_close or not closed:
                 self.guarded(f, "event", e, e)
         if ts is not None:
@@ -147,12 +150,12 @@ class Timeline(Context):
     def tick(self, now: float) -> None:
         if len(self.buffer) and now - self.session.last_seen > 1.0:
             self.drain()  # live: nothing more is coming within the window
-        for f in self.families:
+        for f in self.hooks["tick"]:
             self.guarded(f, "tick", None, now)
 
     def finish(self) -> None:
         self.drain()
-        for f in self.families:
+        for f in self.hooks["finish"]:
             self.guarded(f, "finish", None)
         if self.session.last_ts is not None:
             self.machine.close_all(self.session.last_ts)
