@@ -158,8 +158,9 @@ class ProxyRunner:
         finally:
             if self._log_handler is not None:
                 logging.getLogger().removeHandler(self._log_handler)
-            proxyserver = m.addons.get("proxyserver")
-            await proxyserver.servers.update([])  # close the listening sockets
+            for server in list(m.addons.get("proxyserver").servers):
+                if server.is_running:  # close the listening sockets (mitmproxy leaves them open)
+                    await server.stop()
 
     def _started(self, proxyserver) -> None:
         """Called by _Startup when mitmproxy is running: listening, or why not."""
