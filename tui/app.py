@@ -57,7 +57,7 @@ RATE_WINDOW = 5.0  # seconds of history behind "calls/s"
 
 
 class Dashboard(App[int]):
-    CSS_PATH = "dashboard.tcss"
+    CSS_PATH = Path(__file__).with_name("dashboard.tcss")  # absolute: subclasses live elsewhere
     TITLE = "playhead"
     COMMANDS = App.COMMANDS | {DashboardCommands}
 
@@ -101,38 +101,30 @@ class Dashboard(App[int]):
     # -- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The panes are kept as attributes: messages still queued while the app shuts down
+        # then reach detached widgets instead of failing a query on an emptied screen.
         lock = self.tracker.lock
-        yield StatusLine(id="status")
+        self.sessions_table = SessionsTable(id="sessions", lock=lock, clock=self.clock)
+        self.lanes = Lanes(id="lanes", lock=lock)
+        self.timeline = Timeline(id="timeline", lock=lock)
+        self.findings = FindingsFeed(self.tracker.findings, self.tracker.sessions, id="findings", lock=lock)
+        self.hint = FindingHint(id="hint")
+        self.status_line = StatusLine(id="status")
+        yield self.status_line
         with Vertical(id="sessions-pane", classes="pane"):
-            yield SessionsTable(id="sessions", lock=lock, clock=self.clock)
+            yield self.sessions_table
         with Horizontal(id="lower"):
             with Vertical(id="timeline-pane", classes="pane"):
-                yield Lanes(id="lanes", lock=lock)
-                yield Timeline(id="timeline", lock=lock)
+                yield self.lanes
+                yield self.timeline
             with Vertical(id="findings-pane", classes="pane"):
-                yield FindingsFeed(self.tracker.findings, self.tracker.sessions, id="findings", lock=lock)
-                yield FindingHint(id="hint")
+                yield self.findings
+                yield self.hint
         yield Footer()
-
-    @property
-    def sessions_table(self) -> SessionsTable:
-        return self.query_one(SessionsTable)
-
-    @property
-    def timeline(self) -> Timeline:
-        return self.query_one(Timeline)
-
-    @property
-    def findings(self) -> FindingsFeed:
-        return self.query_one(FindingsFeed)
-
-    @property
-    def lanes(self) -> Lanes:
-        return self.query_one(Lanes)
 
     def on_mount(self) -> None:
         self.timeline.follow = self.findings.follow = self.follow
-        self.query_one(FindingHint).show(None)
+        self.hint.show(None)
         # Subscribe only now: post_message hops threads safely once the app's loop runs.
         self.tracker.subscribe(self._tracker_updated)
         self.redraw()
@@ -192,19 +184,19 @@ class Dashboard(App[int]):
             self._rates.popleft()
         (t0, c0), (t1, c1) = self._rates[0], self._rates[-1]
         rate = (c1 - c0) / (t1 - t0) if t1 - t0 >= 0.5 else None
-        self.query_one(StatusLine).show(self.origin, calls, rate, self.follow)
+        self.status_line.show(self.origin, calls, rate, self.follow)
 
     def _titles(self) -> None:
         e, w = self._totals[Severity.ERROR], self._totals[Severity.WARNING]
         sessions = self.sessions_table.row_count
-        self.query_one("#sessions-pane").border_title = Text.assemble(
+        self.sessions_table.parent.border_title = Text.assemble(
             f"Sessions ({sessions})  ", (f"{e} error{'s' * (e != 1)}", "bold red" if e else "dim"),
             "  ", (f"{w} warning{'s' * (w != 1)}", "yellow" if w else "dim"))
         feed = self.findings
         title = Text(f"Findings ({feed.row_count})")
         if feed.filter.active:
             title.append(f"  {literal(feed.filter.describe())}", style="bold")
-        self.query_one("#findings-pane").border_title = title
+        self.findings.parent.border_title = title
         timeline = self.timeline
         title = Text("Timeline")
         if timeline.session is not None:
@@ -212,7 +204,7 @@ class Dashboard(App[int]):
             title.append(f"  {short_sid(session.sid)}  {show(session.media['id'], '')}", style="bold")
             title.append(f"  {timeline.row_count}/{session.calls} calls"
                          f"{'  pings folded' if timeline.fold else ''}", style="dim")
-        self.query_one("#timeline-pane").border_title = title
+        self.timeline.parent.border_title = title
 
     # -- what the panes say ---------------------------------------------------------------
 
@@ -249,7 +241,7 @@ class Dashboard(App[int]):
 
     @on(FindingHighlighted)
     def _finding_highlighted(self, message: FindingHighlighted) -> None:
-        self.query_one(FindingHint).show(message.finding)
+        self.hint.show(message.finding)
 
     @on(ProxyLogged)
     def _proxy_logged(self, message: ProxyLogged) -> None:

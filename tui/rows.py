@@ -204,7 +204,7 @@ def event_cell(entry: Entry, folded: int = 0) -> Text:
     else:
         text = Text("(no eventType)", style="red")
     if folded:
-        text.append(f"  +{folded} ping{'s' if folded != 1 else ''}", style="dim")
+        text.append(f" +{folded} ping{'s' if folded != 1 else ''}", style="dim")
     return text
 
 

@@ -1,0 +1,436 @@
+"""The dashboard, driven through Textual's Pilot: what a user does, checked on what the screen shows.
+
+The data is real: the simulator's scenarios turned into captured calls and fed to a real Tracker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import re
+import stat
+import threading
+import time
+
+from textual.widgets import Input
+
+from playhead.core.call import Call
+from playhead.core.findings import Severity
+from playhead.core.tracker import Tracker
+from playhead.simulate import SCENARIOS
+from playhead.simulate.offline import scenario_as_calls
+from playhead.tui.app import Dashboard
+from playhead.tui.screens.detail import CallDetail
+from playhead.tui.screens.filter import FilterScreen
+from playhead.tui.screens.help import HelpScreen
+from playhead.tui.screens.save import SaveReportScreen
+from playhead.tui.widgets.status import Origin
+
+START = 1764115200000  # fixed ts: the same screen every run
+SIZE = (160, 48)
+NAMES = list(SCENARIOS)
+
+
+def pilot_test(fn):
+    """Run an async Pilot test on its own event loop (no asyncio plugin needed)."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+    return run
+
+
+def sid_of(name: str) -> str:
+    return f"{NAMES.index(name):02d}" * 32
+
+
+def calls_of(*names: str) -> list[Call]:
+    calls = []
+    for name in names or NAMES:
+        calls += scenario_as_calls(SCENARIOS[name], sid=sid_of(name), start_ts=START)
+    return calls
+
+
+def finished_tracker(*names: str) -> Tracker:
+    tracker = Tracker()
+    tracker.feed_all(calls_of(*names))
+    tracker.finish()
+    return tracker
+
+
+def dashboard(tracker: Tracker, **kwargs) -> Dashboard:
+    return Dashboard(tracker, Origin("view", files=("scenarios.har",)), clock=lambda: START / 1000 + 300,
+                     **kwargs)
+
+
+def lines(app: Dashboard, widget=None) -> list[str]:
+    """The text on screen, whole or inside one widget's region."""
+    strips = app.screen._compositor.render_strips()
+    text = [strip.text for strip in strips]
+    if widget is None:
+        return text
+    r = widget.region
+    return [line[r.x:r.x + r.width] for line in text[r.y:r.y + r.height]]
+
+
+def cursor_line(app: Dashboard, rowlist) -> str:
+    """The row under a list's cursor, as shown (its header is the first line)."""
+    shown = lines(app, rowlist)
+    return shown[rowlist.cursor - round(rowlist.scroll_y) + 1]
+
+
+async def select_session(pilot, app: Dashboard, name: str) -> None:
+    target = sid_of(name)
+    index = next(i for i, s in enumerate(app.sessions_table.sessions) if s.sid == target)
+    app.sessions_table.focus()
+    await pilot.press("home", *["down"] * index)
+    await pilot.pause()
+
+
+@pilot_test
+async def test_selecting_a_session_shows_its_timeline_and_lanes():
+    app = dashboard(finished_tracker())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await select_session(pilot, app, "ad-outside-break")
+        assert "04040404" in cursor_line(app, app.sessions_table)
+        title = lines(app, app.query_one("#timeline-pane"))[0]
+        assert "04040404" in title and "demo-vod-002" in title
+        timeline = "\n".join(lines(app, app.timeline))
+        assert re.search(r"adStart.*●1", timeline) and re.search(r"adComplete.*●1", timeline)
+        lanes = {row.split()[0]: row for row in lines(app, app.lanes) if row.strip()}
+        assert "█" in lanes["ad"] and "█" not in lanes["ad-break"]  # an ad with no break around it
+        assert "!" in lanes["findings"]
+
+
+@pilot_test
+async def test_enter_on_a_session_moves_to_its_timeline():
+    app = dashboard(finished_tracker())
+    async with app.run_test(size=SIZE) as pilot:
+        await select_session(pilot, app, "mixed-bag")
+        await pilot.press("enter")
+        assert app.focused is app.timeline
+        assert app.timeline.session.sid == sid_of("mixed-bag")
+
+
+def event_cells(app: Dashboard) -> list[str]:
+    """The event column of the visible timeline rows."""
+    shown = lines(app, app.timeline)
+    header = shown[0]
+    start, end = header.index("event"), header.index("http")
+    return [row[start:end].strip() for row in shown[1:] if row.strip()]
+
+
+@pilot_test
+async def test_pings_fold_and_unfold():
+    app = dashboard(finished_tracker("vod-clean"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        folded = event_cells(app)
+        assert "ping" not in folded
+        assert any(re.search(r"\+\d+ pings?$", cell) for cell in folded)
+        assert "pings folded" in lines(app, app.query_one("#timeline-pane"))[0]
+
+        await pilot.press("p")
+        await pilot.pause()
+        unfolded = event_cells(app)
+        assert "ping" in unfolded
+        assert not any("pings" in cell for cell in unfolded)
+        session = app.timeline.session
+        assert app.timeline.row_count == session.calls
+
+        await pilot.press("p")
+        await pilot.pause()
+        assert "ping" not in event_cells(app)
+        assert app.timeline.row_count < session.calls
+
+
+@pilot_test
+async def test_a_ping_with_a_finding_is_never_folded():
+    app = dashboard(finished_tracker("event-after-end"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        rows = "\n".join(lines(app, app.timeline))
+        assert re.search(r"\bping\b.*●1", rows)  # the pings after sessionEnd are the defect
+
+
+@pilot_test
+async def test_filter_findings_by_rule_and_severity():
+    app = dashboard(finished_tracker())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        assert isinstance(app.screen, FilterScreen)
+        await pilot.press("a", "d", "minus")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, FilterScreen)
+        feed = lines(app, app.findings)[1:1 + app.findings.row_count]
+        assert feed and all("ad-" in row for row in feed)
+        assert "rule ~ ad-" in lines(app, app.query_one("#findings-pane"))[0]
+
+        await pilot.press("e")  # errors only, on top of the rule filter
+        await pilot.pause()
+        feed = lines(app, app.findings)[1:1 + app.findings.row_count]
+        assert feed and all(row.split()[0] == "ERR" and "ad-" in row for row in feed)
+        expected = [f for f in app.tracker.findings if f.severity is Severity.ERROR and "ad-" in f.rule]
+        assert app.findings.row_count == len(expected)
+
+        await pilot.press("e")
+        await pilot.pause()
+        assert any(row.split()[0] == "WARN" for row in lines(app, app.findings)[1:1 + app.findings.row_count])
+
+
+@pilot_test
+async def test_filter_by_session_matches_media_id():
+    app = dashboard(finished_tracker())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        app.screen.query_one("#session", Input).value = "demo-vod-007"
+        await pilot.press("enter")
+        await pilot.pause()
+        rows = lines(app, app.findings)[1:1 + app.findings.row_count]
+        assert rows and all(sid_of("mixed-bag")[:8] in row for row in rows)
+
+
+@pilot_test
+async def test_escape_leaves_the_filter_as_it_was():
+    app = dashboard(finished_tracker())
+    async with app.run_test(size=SIZE) as pilot:
+        before = app.findings.row_count
+        await pilot.press("slash", "z", "z", "escape")
+        await pilot.pause()
+        assert app.findings.row_count == before and not app.findings.filter.active
+
+
+@pilot_test
+async def test_enter_on_a_finding_jumps_to_its_call():
+    app = dashboard(finished_tracker())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        app.screen.query_one("#rule", Input).value = "ad-outside-break"
+        await pilot.press("enter")
+        await pilot.pause()
+        app.findings.focus()
+        await pilot.press("home")  # newest first: the adComplete of call 13
+        hint = "\n".join(lines(app, app.query_one("#hint")))
+        assert "ad-outside-break" in hint and "fix" in hint
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is app.timeline
+        assert app.timeline.session.sid == sid_of("ad-outside-break")
+        assert "04040404" in cursor_line(app, app.sessions_table)
+        row = cursor_line(app, app.timeline)
+        assert row.split()[0] == "13" and "adComplete" in row and "●1" in row
+
+
+@pilot_test
+async def test_enter_on_a_call_opens_its_detail():
+    app = dashboard(finished_tracker())
+    async with app.run_test(size=SIZE) as pilot:
+        await select_session(pilot, app, "mixed-bag")
+        await pilot.press("enter")  # to the timeline
+        index = next(e.index for e in app.timeline.session.entries if e.event_type == "resume")
+        app.timeline.go_to_call(index)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CallDetail)
+        shown = "\n".join(lines(app))
+        assert f"POST https://playhead-demo.hb-api.omtrdc.net/api/v1/sessions/{sid_of('mixed-bag')}/events" in shown
+        assert '"eventType": "resume"' in shown
+        assert "unknown-event-type" in shown and "did you mean 'play'" in shown
+        assert "── response" in shown and "204" in shown
+
+        await pilot.press("right")  # the next call
+        await pilot.pause()
+        assert f"call {index + 1}" in "\n".join(lines(app))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, CallDetail)
+
+
+@pilot_test
+async def test_call_detail_marks_the_schema_error_path():
+    calls = calls_of("vod-clean")
+    # The pre-roll's adStart with podPosition sent as a string: a schema error at that path.
+    index = next(i for i, c in enumerate(calls) if b'"adStart"' in c.request_body)
+    body = json.loads(calls[index].request_body)
+    body["params"]["media.ad.podPosition"] = "1"
+    calls[index].request_body = json.dumps(body).encode()
+    tracker = Tracker()
+    tracker.feed_all(calls)
+    tracker.finish()
+    finding = next(f for f in tracker.findings if f.rule == "schema")
+    assert finding.path == "$.params['media.ad.podPosition']"
+
+    app = dashboard(tracker)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.jump_to(finding)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CallDetail)
+        marked = [line for line in lines(app) if '"media.ad.podPosition": "1"' in line]
+        assert marked and "◀" in marked[0]
+        assert not any("◀" in line for line in lines(app) if '"media.ad.id"' in line)
+
+
+@pilot_test
+async def test_save_report_writes_the_file(tmp_path):
+    tracker = finished_tracker()
+    app = dashboard(tracker)
+    target = tmp_path / "report.json"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        assert isinstance(app.screen, SaveReportScreen)
+        field = app.screen.query_one("#path", Input)
+        assert field.value.endswith(".html")
+        field.value = str(target)
+        await pilot.pause()
+        assert "format: json" in "\n".join(lines(app))
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    report = json.loads(target.read_text())
+    assert report["summary"]["sessions"] == len(tracker.sessions)
+    assert report["summary"]["error"] == sum(1 for f in tracker.findings if f.severity is Severity.ERROR)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+
+
+@pilot_test
+async def test_save_report_to_an_unwritable_place_says_so(tmp_path):
+    app = dashboard(finished_tracker("vod-clean"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("s")
+        app.screen.query_one("#path", Input).value = str(tmp_path / "missing-dir" / "r.md")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("could not save" in str(n.message) for n in app._notifications)
+        assert app.is_running
+
+
+@pilot_test
+async def test_help_screen_and_back():
+    app = dashboard(finished_tracker("vod-clean"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        for _ in range(40):  # the Markdown widget renders asynchronously
+            await pilot.pause(0.05)
+            shown = "\n".join(lines(app))
+            if "Keys" in shown:
+                break
+        assert "Panes" in shown and "Keys" in shown and "move in a list" in shown
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@pilot_test
+async def test_command_palette_runs_dashboard_commands():
+    app = dashboard(finished_tracker("vod-clean"))
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.timeline.fold
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"fold")
+        await pilot.pause(0.5)
+        assert "Fold pings" in "\n".join(lines(app))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.timeline.fold
+        assert "ping" in event_cells(app)
+
+
+@pilot_test
+async def test_clear_hides_what_is_shown_until_new_calls_come():
+    tracker = finished_tracker("vod-clean", "late-pings")
+    app = dashboard(tracker)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.sessions_table.row_count == 0 and app.findings.row_count == 0
+        assert app.tracker.findings  # the tracker (and so any report) keeps everything
+        later = scenario_as_calls(SCENARIOS["vod-clean"], sid=sid_of("vod-clean"), start_ts=START)[5]
+        later.request_body = later.request_body.replace(b'"ping"', b'"pauseStart"')
+        tracker.feed(later)
+        await pilot.pause(0.5)
+        shown = "\n".join(lines(app, app.sessions_table))
+        assert sid_of("vod-clean")[:8] in shown and sid_of("late-pings")[:8] not in shown
+
+
+@pilot_test
+async def test_quit_ends_the_app():
+    app = dashboard(finished_tracker("vod-clean"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code == 0
+
+
+class CountingDashboard(Dashboard):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.redraws = 0
+
+    def redraw(self) -> None:
+        self.redraws += 1
+        super().redraw()
+
+
+@pilot_test
+async def test_calls_fed_from_another_thread_show_up_in_batched_redraws():
+    tracker = Tracker(live=True)
+    app = CountingDashboard(tracker, Origin("sink", listen="127.0.0.1:0"))
+    calls = calls_of()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        before = app.redraws
+        began = time.monotonic()
+
+        def feed() -> None:
+            for i, call in enumerate(calls):
+                tracker.feed(call)
+                if i % 20 == 0:
+                    time.sleep(0.01)
+
+        feeder = threading.Thread(target=feed)
+        feeder.start()
+        while feeder.is_alive():
+            await pilot.pause(0.05)
+        feeder.join()
+        elapsed = time.monotonic() - began
+        for _ in range(40):  # the last redraw comes at most one interval after the last call
+            await pilot.pause(0.05)
+            if app.sessions_table.row_count == len(tracker.sessions) and app.redraws > before:
+                break
+        redraws = app.redraws - before
+        assert app.sessions_table.row_count == len(tracker.sessions) >= 10
+        assert app.findings.row_count == len(tracker.findings)
+        # One redraw per interval at most, however many calls arrived (len(calls) of them).
+        assert 1 <= redraws <= elapsed / 0.25 + 3 < len(calls)
+
+
+@pilot_test
+async def test_follow_off_keeps_the_cursor_where_it_is():
+    tracker = Tracker(live=True)
+    calls = calls_of("vod-clean")
+    tracker.feed_all(calls[:20])
+    app = dashboard(tracker, follow=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        last = app.timeline.row_count - 1
+        assert app.timeline.cursor == last  # following: on the newest call
+        await pilot.press("f")
+        assert not app.timeline.follow
+        app.timeline.focus()
+        await pilot.press("home")
+        tracker.feed_all(calls[20:40])
+        await pilot.pause(0.5)
+        assert app.timeline.cursor == 0
+        await pilot.press("f")  # back on: straight to the newest call
+        await pilot.pause(0.3)
+        assert app.timeline.follow and app.timeline.cursor == app.timeline.row_count - 1
