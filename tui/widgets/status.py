@@ -45,7 +45,7 @@ def status_text(origin: Origin, calls: int, rate: float | None, follow: bool) ->
     else:
         names = ", ".join(literal(Path(f).name) for f in origin.files) or "(no file)"
         parts.append(Text(names, style="bold"))
-    parts.append(Text(f"{calls} calls", style="dim"))
+    parts.append(Text(f"{calls} call{'' if calls == 1 else 's'}", style="dim"))
     text.append(" ")
     text.append_text(Text(" │ ", style="dim").join(parts))
     return text
