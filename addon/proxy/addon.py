@@ -60,6 +60,7 @@ class PlayheadAddon:
     def __init__(self, tracker: Tracker | None = None) -> None:
         self.tracker: Tracker = tracker if tracker is not None else Tracker(live=True)
         self._tracker_given = tracker is not None
+        self._schema_dirs: tuple[str, ...] = ()  # the folders this addon's own tracker was built with
         self.hosts = HostFilter()
         self.sink: Sink | None = None
         self.recording: RecordingWriter | None = None
@@ -123,6 +124,8 @@ class PlayheadAddon:
                 raise exceptions.OptionsError(
                     "playhead_schemas: this tracker was built by playhead itself; pass --schemas to it")
             return
+        if tuple(dirs) == self._schema_dirs:
+            return  # mitmproxy configures every option when a script loads: keep the tracker
         if self.tracker.calls:
             raise exceptions.OptionsError("playhead_schemas can only be set before the first API call")
         for d in dirs:
@@ -133,6 +136,7 @@ class PlayheadAddon:
         except SchemaLoadError as exc:
             raise exceptions.OptionsError(f"playhead_schemas: {exc}") from None
         self.tracker = Tracker(schemas=schemas, live=True)
+        self._schema_dirs = tuple(dirs)
 
     def _configure_record(self, path: str) -> None:
         writer = None

@@ -46,7 +46,9 @@ class HostFilter:
 def is_api(flow: http.HTTPFlow, hosts: HostFilter) -> bool:
     """An API path (sessions or events, any method) on a captured host."""
     request = flow.request
-    return classify(request.path) is not None and hosts.matches(request.pretty_host)
+    if classify(request.path) is None:
+        return False
+    return not hosts or hosts.matches(request.pretty_host)  # pretty_host costs header lookups
 
 
 def _body(message: http.Message | None, limit: int) -> bytes | None:
