@@ -1,0 +1,189 @@
+"""Proxy cost (SPEC §9): `playhead proxy --headless` against bare `mitmdump`, same loopback load.
+
+Both proxies run as their own processes in front of the same local upstream (201 + Location,
+then 204, HTTP/1.1 keep-alive on 127.0.0.1). One client sends the same Media Collection API calls
+over one keep-alive connection: sessions of 100 events (a sessionStart, then pings 10 s apart in
+ts), COUNT requests per round after a warm-up, rounds interleaved so both see the same machine.
+Prints requests/s and median latency per proxy and the ratios (goal: ≥ 0.9 × the requests/s,
+≤ 1.1 × the median latency).
+
+    .venv/bin/python tests/bench/bench_proxy.py [--count 2000] [--rounds 3]
+
+Not part of the test run (pytest collects test_*.py only); timings are never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
+
+from support_proxy import TIMEOUT, session_start_body, spawn, stop_process  # noqa: E402
+
+MITMDUMP = str(Path(sys.executable).with_name("mitmdump"))
+SESSION_LENGTH = 100
+WARMUP = 200
+
+
+def proxies(home: Path) -> dict[str, list[str]]:
+    """The commands, with {port} to fill in (`mitmdump -q` prints nothing, not even its port)."""
+    confdir = f"confdir={home / '.mitmproxy'}"
+    return {
+        "mitmdump": [MITMDUMP, "--listen-host", "127.0.0.1", "-p", "{port}", "--set", confdir],
+        "mitmdump -q": [MITMDUMP, "-q", "--listen-host", "127.0.0.1", "-p", "{port}", "--set", confdir],
+        "playhead --headless": [sys.executable, "-m", "playhead.cli", "proxy", "--headless", "--port", "{port}"],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(command: list[str], env: dict[str, str]):
+    """Start a proxy on a free port; (process, port) once it accepts connections."""
+    port = free_port()
+    proc, out, err = spawn([part.replace("{port}", str(port)) for part in command], env=env)
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.05)
+    stop_process(proc)
+    raise SystemExit(f"{command[0]} did not start listening:\n{out.rest(1)}\n{err.rest(1)}")
+
+
+class Load:
+    """The client: one keep-alive connection through the proxy, API calls in session order."""
+
+    def __init__(self, proxy_port: int, upstream_url: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", proxy_port, timeout=TIMEOUT)
+        self.base = upstream_url
+        self.sid: str | None = None
+        self.n = 0
+        self.ts = int(time.time() * 1000)
+
+    def one(self) -> float:
+        """Send the next call; its latency in seconds."""
+        if self.n % SESSION_LENGTH == 0:
+            self.ts = int(time.time() * 1000)
+            url, body = f"{self.base}/api/v1/sessions", session_start_body(self.ts)
+        else:
+            self.ts += 10_000
+            url = f"{self.base}/api/v1/sessions/{self.sid}/events"
+            body = json.dumps({"playerTime": {"playhead": (self.n % SESSION_LENGTH) * 10, "ts": self.ts},
+                               "eventType": "ping"}).encode()
+        began = time.perf_counter()
+        self.conn.request("POST", url, body=body, headers={"Content-Type": "application/json"})
+        response = self.conn.getresponse()
+        response.read()
+        latency = time.perf_counter() - began
+        if response.status == 201:
+            self.sid = response.headers["Location"].rsplit("/", 1)[-1]
+        elif response.status != 204:
+            raise SystemExit(f"unexpected answer {response.status}")
+        self.n += 1
+        return latency
+
+    def round(self, count: int) -> tuple[float, float]:
+        """(requests/s, median latency in ms) over `count` requests."""
+        began = time.perf_counter()
+        latencies = [self.one() for _ in range(count)]
+        elapsed = time.perf_counter() - began
+        return count / elapsed, statistics.median(latencies) * 1000
+
+
+class _Upstream(BaseHTTPRequestHandler):
+    """201 + Location for a sessionStart, 204 for an event; keep-alive, no logging."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path.endswith("/sessions"):
+            self.send_response_only(201)
+            self.send_header("Location", f"/api/v1/sessions/{secrets.token_hex(32)}")
+        else:
+            self.send_response_only(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def serve_upstream(port: int) -> None:
+    """The upstream runs in its own process so it never competes with the client for one GIL."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), _Upstream)
+    server.daemon_threads = True
+    signal.signal(signal.SIGINT, lambda *_: threading.Thread(target=server.shutdown).start())
+    server.serve_forever(0.05)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=2000, help="requests per round (default 2000)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per proxy, interleaved (default 3)")
+    parser.add_argument("--serve-upstream", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_upstream:
+        serve_upstream(args.serve_upstream)
+        return 0
+
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "HOME": home, "NO_COLOR": "1"}
+        running = {}
+        try:
+            upstream, upstream_port = start([sys.executable, __file__, "--serve-upstream", "{port}"], env)
+            for name, command in proxies(Path(home)).items():
+                proc, port = start(command, env)
+                running[name] = (proc, Load(port, f"http://127.0.0.1:{upstream_port}"))
+            for _, load in running.values():
+                load.round(WARMUP)
+            results: dict[str, list[tuple[float, float]]] = {name: [] for name in running}
+            for _ in range(args.rounds):
+                for name, (_, load) in running.items():
+                    results[name].append(load.round(args.count))
+        finally:
+            running["upstream"] = (upstream, None)
+            for proc, load in running.values():
+                if load is not None:
+                    load.conn.close()
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(TIMEOUT)
+                finally:
+                    stop_process(proc)
+
+    print(f"{args.count} requests x {args.rounds} rounds, one keep-alive connection, loopback upstream")
+    summary = {}
+    for name, rounds in results.items():
+        rate = statistics.median(r for r, _ in rounds)
+        latency = statistics.median(ms for _, ms in rounds)
+        summary[name] = (rate, latency)
+        shown = ", ".join(f"{r:.0f}" for r, _ in rounds)
+        print(f"  {name:<20} {rate:7.0f} req/s (rounds: {shown})   median latency {latency:.3f} ms")
+    ours = summary["playhead --headless"]
+    for bare in ("mitmdump", "mitmdump -q"):
+        rate_ratio = ours[0] / summary[bare][0]
+        latency_ratio = ours[1] / summary[bare][1]
+        print(f"playhead / {bare}: {rate_ratio:.2f} x requests/s (goal >= 0.9), "
+              f"{latency_ratio:.2f} x median latency (goal <= 1.1)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
