@@ -28,11 +28,11 @@ def hostile_calls() -> list[Call]:
         "eventType": "sessionStart",
         "params": {
             "analytics.trackingServer": "t", "analytics.reportSuite": "r",
-            "visitor.marketingCloudOrgId": "o", "media.id": LINK, "media.name": ANSI_NAME,
+            "visitor.marketingCloudOrgId": "o", "media.id": "\x1b[31mRED", "media.name": LINK,
             "media.contentType": "[on red]vod[/]", "media.playerName": "p", "media.channel": "c",
             "media.length": 60,
         },
-        "customMetadata": {"[b]k": "\x1b[5mblink"},
+        "customMetadata": {"[b]k": "\x1b[5mblink", "note": ANSI_NAME},
     }
     event = {"playerTime": {"playhead": 1, "ts": START + 1000}, "eventType": EVENT}
     headers = (("Content-Type", "application/json"), ("X-Note", HEADER))
@@ -77,8 +77,8 @@ def test_markup_and_control_characters_from_the_wire_are_shown_literally():
             main = assert_inert(app)
             assert "[red]capture[on red].har" in main  # a file name is user input too
             assert "[bold r" in main  # the sid, cut to 8 characters, markup and all
-            assert "[link=https://evil.example]click" in main  # media id in the table
-            assert "\\x1b[31mRED" in main  # the escape shows, it does not colour
+            assert "[link=https://evil" in main  # the media name in the table
+            assert "\\x1b[31mRED" in main  # the media id: the escape shows, it does not colour
             assert "[blink]resume[/blink]" in main  # the finding message quotes the event type
 
             app.timeline.focus()

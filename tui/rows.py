@@ -153,11 +153,23 @@ def count_cell(n: int, severity: Severity) -> Text:
     return Text(str(n), style=SEVERITY_STYLE[severity] if n else "dim")
 
 
+def problem_cell(worst: Severity | None, rule: str, others: int) -> Text:
+    """The session's first rule of its worst severity (info is not a problem), and how many
+    other rules fired: what a tester reads first."""
+    if worst is None or worst is Severity.INFO:
+        return Text("ok", style="green")
+    text = Text(literal(rule), style=SEVERITY_STYLE[worst])
+    if others:
+        text.append(f" +{others} more", style="dim")
+    return text
+
+
 SESSION_COLUMNS: tuple[tuple[str, int, str], ...] = (
-    # (heading, width (0 = takes the rest), justify)
+    # (heading, width (0 = shares the rest), justify)
     ("", 1, "left"),
     ("session", 8, "left"),
     ("media", 0, "left"),
+    ("problem", 0, "left"),
     ("type", 5, "left"),
     ("state", 20, "left"),
     ("playhead", 14, "right"),
@@ -168,11 +180,12 @@ SESSION_COLUMNS: tuple[tuple[str, int, str], ...] = (
 )
 
 
-def session_cells(session: Session, now: float) -> list[Text]:
+def session_cells(session: Session, now: float, problem: Text) -> list[Text]:
     return [
         state_icon(session),
         Text(short_sid(session.sid)),
         media_cell(session),
+        problem,
         Text(show(session.media["contentType"])),
         Text(literal(session.state)),
         playhead_cell(session),

@@ -4,13 +4,36 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from rich.text import Text
 
+from ...core.findings import Finding, Severity
 from ...core.model import Session
 from ..messages import SessionChosen, SessionHighlighted
-from ..rows import SESSION_COLUMNS, session_cells
+from ..rows import SESSION_COLUMNS, problem_cell, session_cells
 from .rowlist import RowList
+
+
+@dataclass(slots=True)
+class Problems:
+    """A session's worst rule so far, kept up incrementally (a session may have 100k findings)."""
+
+    seen: int = 0
+    worst: Severity | None = None
+    rule: str = ""
+    rules: set[str] = field(default_factory=set)
+
+    def update(self, findings: Sequence[Finding]) -> None:
+        for finding in findings[self.seen:]:
+            if finding.severity > Severity.INFO:
+                self.rules.add(finding.rule)
+            if self.worst is None or finding.severity > self.worst:
+                self.worst, self.rule = finding.severity, finding.rule
+        self.seen = len(findings)
+
+    def cell(self) -> Text:
+        return problem_cell(self.worst, self.rule, max(len(self.rules) - 1, 0))
 
 
 class SessionsTable(RowList):
@@ -22,6 +45,7 @@ class SessionsTable(RowList):
         super().__init__(**kwargs)
         self.clock = clock
         self.sessions: list[Session] = []
+        self._problems: dict[str, Problems] = {}
         self._now = 0.0
 
     @property
@@ -32,6 +56,8 @@ class SessionsTable(RowList):
         """Take the sessions to list (called under the tracker's lock, a few times a second)."""
         current = self.current
         self.sessions = list(sessions)
+        for session in self.sessions:
+            self._problems.setdefault(session.sid, Problems()).update(session.findings)
         self._now = self.clock()
         cursor = self.cursor
         if current is not None:
@@ -53,7 +79,8 @@ class SessionsTable(RowList):
         self.refresh()
 
     def cells(self, index: int) -> Sequence[Text]:
-        return session_cells(self.sessions[index], self._now)
+        session = self.sessions[index]
+        return session_cells(session, self._now, self._problems[session.sid].cell())
 
     def highlighted(self, index: int) -> None:
         self.post_message(SessionHighlighted(self.sessions[index].sid))
