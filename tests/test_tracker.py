@@ -32,6 +32,7 @@ from support_rules import (
     replace,
     serious,
     vod,
+    with_body,
 )
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -182,6 +183,20 @@ def test_an_event_overtaken_beyond_the_window_is_processed_where_it_arrived():
     tracker = check(cs)
     found = {(f.rule, f.severity) for f in serious(tracker)}
     assert ("ad-outside-break", E) in found and ("ts-out-of-order", E) in found
+
+
+def test_the_window_and_the_out_of_order_error_agree_on_what_is_too_late():
+    """adBreakStart@15 arrives right after adStart@20.2 (5.2 s newer): ts-out-of-order calls it an
+    error beyond the window, so the timeline must not quietly sort it back in front either."""
+    s = played(vod(), 15).at(20.2).ad_start("ad-1", 5, 1)
+    cs = calls(s.at(25.2).ad_complete().at(25.3).ad_break_complete().at(25.4).play()
+               .at(30).ping().at(31).session_end())
+    late = with_body(cs[3], eventType="adBreakStart", playerTime={"playhead": 14.0, "ts": START_TS + 15_000},
+                     params={"media.ad.podIndex": 1, "media.ad.podSecond": 14.0})
+    cs.insert(4, late)
+    tracker = check(cs)
+    assert [f.severity for f in of(tracker, "ts-out-of-order")] == [E]
+    assert [f.call for f in of(tracker, "ad-outside-break")] == [3]
 
 
 def test_equal_ts_keep_their_arrival_order():

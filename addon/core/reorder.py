@@ -34,8 +34,9 @@ class ReorderBuffer(Generic[T]):
         if ts is None:
             # No usable ts: it keeps its arrival position among its neighbours.
             ts = self._newest_ts if self._newest_ts is not None else (self._released_ts or 0)
-        if self._released_ts is not None and ts < self._released_ts:
-            return self.flush() + [item]
+        late = self._newest_ts is not None and self._newest_ts - ts > self.window_ms
+        if late or (self._released_ts is not None and ts < self._released_ts):
+            return self.flush() + [item]  # beyond the window: the backend takes it as it comes
         self._seq += 1
         key = (ts, self._seq)
         i = bisect.bisect_right(self._keys, key)
