@@ -101,12 +101,26 @@ class Load:
         self.n += 1
         return latency
 
-    def round(self, count: int) -> tuple[float, float]:
-        """(requests/s, median latency in ms) over `count` requests."""
+    def round(self, count: int, pid: int) -> tuple[float, float, float | None]:
+        """(requests/s, median latency in ms, the proxy's CPU ms per request) over `count`
+        requests. CPU time is what the proxy itself spent, so it barely moves when other
+        programs share the machine; wall-clock rates do."""
+        cpu = cpu_seconds(pid)
         began = time.perf_counter()
         latencies = [self.one() for _ in range(count)]
         elapsed = time.perf_counter() - began
-        return count / elapsed, statistics.median(latencies) * 1000
+        after = cpu_seconds(pid)
+        per_request = (after - cpu) / count * 1000 if cpu is not None and after is not None else None
+        return count / elapsed, statistics.median(latencies) * 1000, per_request
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class _Upstream(BaseHTTPRequestHandler):
@@ -146,19 +160,21 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "HOME": home, "NO_COLOR": "1"}
         running = {}
+        upstream = None
         try:
             upstream, upstream_port = start([sys.executable, __file__, "--serve-upstream", "{port}"], env)
             for name, command in proxies(Path(home)).items():
                 proc, port = start(command, env)
                 running[name] = (proc, Load(port, f"http://127.0.0.1:{upstream_port}"))
-            for _, load in running.values():
-                load.round(WARMUP)
-            results: dict[str, list[tuple[float, float]]] = {name: [] for name in running}
+            for proc, load in running.values():
+                load.round(WARMUP, proc.pid)
+            results: dict[str, list[tuple[float, float, float | None]]] = {name: [] for name in running}
             for _ in range(args.rounds):
-                for name, (_, load) in running.items():
-                    results[name].append(load.round(args.count))
+                for name, (proc, load) in running.items():
+                    results[name].append(load.round(args.count, proc.pid))
         finally:
-            running["upstream"] = (upstream, None)
+            if upstream is not None:
+                running["upstream"] = (upstream, None)
             for proc, load in running.values():
                 if load is not None:
                     load.conn.close()
@@ -171,17 +187,22 @@ def main() -> int:
     print(f"{args.count} requests x {args.rounds} rounds, one keep-alive connection, loopback upstream")
     summary = {}
     for name, rounds in results.items():
-        rate = statistics.median(r for r, _ in rounds)
-        latency = statistics.median(ms for _, ms in rounds)
-        summary[name] = (rate, latency)
-        shown = ", ".join(f"{r:.0f}" for r, _ in rounds)
-        print(f"  {name:<20} {rate:7.0f} req/s (rounds: {shown})   median latency {latency:.3f} ms")
+        rate = statistics.median(r[0] for r in rounds)
+        latency = statistics.median(r[1] for r in rounds)
+        cpus = [r[2] for r in rounds if r[2] is not None]
+        cpu = statistics.median(cpus) if cpus else None
+        summary[name] = (rate, latency, cpu)
+        shown = ", ".join(f"{r[0]:.0f}" for r in rounds)
+        cpu_text = f"   CPU {cpu:.3f} ms/request" if cpu is not None else ""
+        print(f"  {name:<20} {rate:7.0f} req/s (rounds: {shown})   median latency {latency:.3f} ms{cpu_text}")
     ours = summary["playhead --headless"]
     for bare in ("mitmdump", "mitmdump -q"):
-        rate_ratio = ours[0] / summary[bare][0]
-        latency_ratio = ours[1] / summary[bare][1]
-        print(f"playhead / {bare}: {rate_ratio:.2f} x requests/s (goal >= 0.9), "
-              f"{latency_ratio:.2f} x median latency (goal <= 1.1)")
+        theirs = summary[bare]
+        line = (f"playhead / {bare}: {ours[0] / theirs[0]:.2f} x requests/s (goal >= 0.9), "
+                f"{ours[1] / theirs[1]:.2f} x median latency (goal <= 1.1)")
+        if ours[2] is not None and theirs[2]:
+            line += f", {ours[2] / theirs[2]:.2f} x CPU per request"
+        print(line)
     return 0
 
 
