@@ -143,15 +143,13 @@ def _banner(runner) -> str:
 
 
 def _summary(runner) -> str:
-    from ..core.findings import Severity
+    from ..io.reports.summary import counts_phrase, totals
 
     tracker = runner.tracker
     with tracker.lock:
-        counts = {s: sum(1 for f in tracker.findings if f.severity is s) for s in Severity}
         text = (f"playhead: {tracker.calls} API call{'' if tracker.calls == 1 else 's'}, "
                 f"{len(tracker.sessions)} session{'' if len(tracker.sessions) == 1 else 's'}: "
-                f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), "
-                f"{counts[Severity.INFO]} info")
+                f"{counts_phrase(totals(tracker))}")
     if runner.report:
         text += f"; report written to {runner.report}"
     return text
