@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import gzip
+import io
 import json
 import os
 import socket
@@ -207,7 +208,8 @@ def test_a_failure_in_the_addon_itself_is_an_internal_error_and_the_call_is_stil
 
     monkeypatch.setattr(Tracker, "feed", broken)
     record = tmp_path / "kept.jsonl"
-    with upstream_server() as up, running_proxy(confdir, record=record) as proxy:
+    console = io.StringIO()
+    with upstream_server() as up, running_proxy(confdir, record=record, log=console) as proxy:
         client = ProxyClient(proxy.listen_address)
         start = session_start_body()
         answer = client.post(f"{up.url}/api/v1/sessions", start)
@@ -217,6 +219,8 @@ def test_a_failure_in_the_addon_itself_is_an_internal_error_and_the_call_is_stil
         errors = wait_for(lambda: [f for f in tracker.findings if f.rule == "internal-error"])
     assert "checking the call failed: RuntimeError: engine down" in errors[0].message
     assert [c.request_body for c in read_capture(record)] == [start]
+    # subscribers are not told of it (the tracker has no door for it), the console is
+    assert "proxy: warning: playhead: error internal-error" in console.getvalue()
 
 
 def test_a_full_disk_while_recording_is_an_internal_error_and_the_call_is_still_checked(

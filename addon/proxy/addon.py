@@ -43,7 +43,8 @@ from .console import finding_text
 from .marking import mark
 from .sink import Sink
 
-logger = logging.getLogger("playhead")
+logger = logging.getLogger("playhead")  # findings and reports (playhead_log)
+internal_logger = logging.getLogger("playhead.internal")  # playhead's own failures
 
 # Error findings are logged as warnings: mitmdump exits when an error is logged while it starts
 # up, and `mitmdump -nr capture.har` feeds the whole file during start-up.
@@ -261,6 +262,9 @@ class PlayheadAddon:
         if self._log:
             for finding in findings:
                 logger.log(_LOG_LEVEL[finding.severity], f"playhead: {finding_text(finding)}")
+        self._mark(findings, flow, call)
+
+    def _mark(self, findings: list[Finding], flow: http.HTTPFlow | None, call: Call | None) -> None:
         by_flow: dict[int, tuple[http.HTTPFlow, list[Finding]]] = {}
         with self.tracker.lock:
             for finding in findings:
@@ -274,8 +278,12 @@ class PlayheadAddon:
             ctx.master.addons.trigger(hooks.UpdateHook(earlier))
 
     def _internal_error(self, what: str, exc: Exception, flow: http.HTTPFlow | None) -> None:
-        """A failure inside playhead: an `internal-error` finding in the tracker, never a lost flow."""
-        logger.debug(f"playhead: {what} failed", exc_info=exc)
+        """A failure inside playhead: an `internal-error` finding in the tracker, a warning in
+        the log (always: it is a failure, not a finding about the device), never a lost flow.
+
+        The tracker has no public door for a finding made outside it, so the finding is added to
+        `tracker.findings` under its lock: reports include it, tracker subscribers are not told
+        (the log line is how a console or the dashboard hears of it)."""
         found: list[Finding] = []
         tracker = self.tracker
         with tracker.lock:
@@ -283,10 +291,11 @@ class PlayheadAddon:
             context.emit("internal-error", None,
                          f"{what} failed: {type(exc).__name__}: {exc}"[:300] + f" ({_where(flow)})")
             tracker.findings.extend(found)
+        internal_logger.warning(f"playhead: {finding_text(found[0])}", exc_info=exc)
         try:
-            self._publish(found, flow, None)
+            self._mark(found, flow, None)
         except Exception:  # noqa: BLE001 - reporting the failure must not fail the flow either
-            logger.debug("playhead: could not publish an internal error", exc_info=True)
+            internal_logger.debug("playhead: could not mark the flow", exc_info=True)
 
 
 def _where(flow: http.HTTPFlow | None) -> str:

@@ -203,18 +203,21 @@ def _listen_error(host: str, port: int, exc: BaseException | None) -> str:
 
 
 class _ConsoleLog(logging.Handler):
-    """mitmproxy's own warnings and errors, one literal line each (hosts and TLS errors come from
-    the wire). playhead's findings are printed by the console, not through this log."""
+    """mitmproxy's own warnings and errors and playhead's internal failures, one literal line
+    each (hosts and TLS errors come from the wire). Findings and report messages (the "playhead"
+    logger) are left out: the console prints findings from the tracker, stop() raises for a
+    report that could not be written."""
 
     def __init__(self, out: TextIO) -> None:
         super().__init__(logging.WARNING)
         self.out = out
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name == "playhead" or record.name.startswith("playhead."):
+        if record.name == "playhead":
             return
         try:
-            first = record.getMessage().splitlines()[0] if record.getMessage() else ""
+            message = record.getMessage()
+            first = message.splitlines()[0] if message else ""
             self.out.write(f"proxy: {record.levelname.lower()}: {literal(first)}\n")
             self.out.flush()
         except Exception:  # noqa: BLE001 - a closed console must not take the proxy down
