@@ -113,7 +113,7 @@ def run_headless(runner) -> int:
         print(_banner(runner), file=sys.stderr, flush=True)
         while not stop.wait(WAIT_STEP):
             if not runner.running:
-                print("playhead: the proxy stopped unexpectedly", file=sys.stderr)
+                print(f"playhead: {runner.error or 'the proxy stopped unexpectedly'}", file=sys.stderr)
                 break
         try:
             runner.stop()

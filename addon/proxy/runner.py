@@ -13,6 +13,7 @@ For the dashboard (the whole API):
     runner.listen_address                   # ("127.0.0.1", 8080): the real port when port=0
     runner.sink, runner.record, runner.report
     runner.running                          # False once the proxy thread has ended
+    runner.error                            # why it ended on its own, if it did (one line)
     runner.stop()                           # clean shutdown: finish, --report written, recording closed
 
 Readers of `runner.tracker.sessions` / `.findings` on another thread hold `runner.tracker.lock`.
@@ -21,6 +22,7 @@ Readers of `runner.tracker.sessions` / `.findings` on another thread hold `runne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import os
@@ -86,6 +88,11 @@ class ProxyRunner:
         self._log_handler: logging.Handler | None = None
 
     @property
+    def error(self) -> str | None:
+        """Why the proxy could not start, or why its thread ended on its own (one line)."""
+        return self._error
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive() and self.listen_address is not None
 
@@ -96,7 +103,8 @@ class ProxyRunner:
         self._thread = threading.Thread(target=self._thread_main, name="playhead-proxy", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):
-            self.stop()
+            with contextlib.suppress(ProxyError):
+                self.stop()
             raise ProxyError(f"the proxy did not start listening within {timeout:g} s")
         if self._error is not None:
             self._thread.join(STOP_TIMEOUT)
