@@ -29,7 +29,7 @@ test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q
 
 bench: $(STAMP)
-	$(VENV)/bin/python -m tests.bench
+	$(VENV)/bin/python tests/bench/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

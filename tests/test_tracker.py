@@ -465,3 +465,13 @@ def test_explain_prints_impact_fix_and_source():
     unknown = playhead("explain", "ad-outside-brake")
     assert unknown.returncode == 2
     assert "no rule 'ad-outside-brake'" in unknown.stderr and "ad-outside-break" in unknown.stderr
+
+
+def test_a_failure_outside_the_tracker_reaches_its_subscribers_as_an_internal_error():
+    tracker = Tracker(schemas=SCHEMAS)
+    heard = []
+    tracker.subscribe(lambda update: heard.extend(update.findings))
+    update = tracker.internal_error("recording to /x failed: OSError: disk full")
+    assert [(f.rule, f.severity, f.message) for f in update.findings] == [
+        ("internal-error", E, "recording to /x failed: OSError: disk full")]
+    assert heard == update.findings == tracker.findings

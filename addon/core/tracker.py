@@ -86,6 +86,11 @@ class Tracker:
         """End of the capture: release what is held and close every open question."""
         return self._run(self._finish)
 
+    def internal_error(self, message: str) -> Update:
+        """A failure of playhead outside the tracker (a reader, the proxy): an `internal-error`
+        finding like any other, so reports, subscribers and the dashboard all hear of it."""
+        return self._run(lambda: self._orphan_context().emit("internal-error", None, message[:300]))
+
     def _run(self, work: Callable, *args) -> Update:
         with self.lock:
             self._update = update = Update()

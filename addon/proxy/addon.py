@@ -33,7 +33,6 @@ from mitmproxy import command, ctx, exceptions, hooks, http, types
 from ..core.call import Call
 from ..core.findings import Finding, Severity
 from ..core.schemas import SchemaLoadError, SchemaSet
-from ..core.timeline import Context
 from ..core.tracker import Tracker
 from ..io.reader import CaptureError
 from ..io.recording import RecordingWriter
@@ -279,18 +278,9 @@ class PlayheadAddon:
 
     def _internal_error(self, what: str, exc: Exception, flow: http.HTTPFlow | None) -> None:
         """A failure inside playhead: an `internal-error` finding in the tracker, a warning in
-        the log (always: it is a failure, not a finding about the device), never a lost flow.
-
-        The tracker has no public door for a finding made outside it, so the finding is added to
-        `tracker.findings` under its lock: reports include it, tracker subscribers are not told
-        (the log line is how a console or the dashboard hears of it)."""
-        found: list[Finding] = []
-        tracker = self.tracker
-        with tracker.lock:
-            context = Context(None, tracker.config, tracker.schemas, lambda f, s, e: found.append(f))
-            context.emit("internal-error", None,
-                         f"{what} failed: {type(exc).__name__}: {exc}"[:300] + f" ({_where(flow)})")
-            tracker.findings.extend(found)
+        the log (always: it is a failure, not a finding about the device), never a lost flow."""
+        found = self.tracker.internal_error(
+            f"{what} failed: {type(exc).__name__}: {exc}"[:300] + f" ({_where(flow)})").findings
         internal_logger.warning(f"playhead: {finding_text(found[0])}", exc_info=exc)
         try:
             self._mark(found, flow, None)
