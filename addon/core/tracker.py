@@ -30,9 +30,11 @@ class Update:
 
     sessions: list[Session] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    _seen: set[int] = field(default_factory=set, repr=False)
 
     def touch(self, session: Session | None) -> None:
-        if session is not None and not any(s is session for s in self.sessions):
+        if session is not None and id(session) not in self._seen:
+            self._seen.add(id(session))
             self.sessions.append(session)
 
 
