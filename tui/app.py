@@ -49,7 +49,7 @@ from .widgets.findings import FindingFilter, FindingsFeed
 from .widgets.hint import FindingHint
 from .widgets.lanes import Lanes
 from .widgets.sessions import SessionsTable
-from .widgets.status import Origin, StatusLine
+from .widgets.status import Counts, Origin, StatusLine
 from .widgets.timeline import Timeline
 
 REDRAW_INTERVAL = 0.25  # seconds: at most four redraws a second, whatever the traffic
@@ -158,11 +158,12 @@ class Dashboard(App[int]):
             self.sessions_table.show([s for s in self.tracker.sessions.values() if self._shown(s)])
             self.timeline.sync()
             self.findings.sync()
+            self.hint.show(self.findings.current)  # here, not a frame later via its message
             for finding in self.tracker.findings[self._counted:]:
                 self._totals[finding.severity] += 1
             self._counted = len(self.tracker.findings)
             calls = self.tracker.calls
-        self.lanes.refresh()
+        self.lanes.show(self.timeline.session, self._marker_ts())
         self._titles()
         self._status(calls)
 
@@ -184,27 +185,33 @@ class Dashboard(App[int]):
             self._rates.popleft()
         (t0, c0), (t1, c1) = self._rates[0], self._rates[-1]
         rate = (c1 - c0) / (t1 - t0) if t1 - t0 >= 0.5 else None
-        self.status_line.show(self.origin, calls, rate, self.follow)
+        counts = Counts(calls, self.sessions_table.row_count, self._totals[Severity.ERROR],
+                        self._totals[Severity.WARNING])
+        self.status_line.show(self.origin, counts, rate, self.follow)
 
     def _titles(self) -> None:
-        e, w = self._totals[Severity.ERROR], self._totals[Severity.WARNING]
-        sessions = self.sessions_table.row_count
-        self.sessions_table.parent.border_title = Text.assemble(
-            f"Sessions ({sessions})  ", (f"{e} error{'s' * (e != 1)}", "bold red" if e else "dim"),
-            "  ", (f"{w} warning{'s' * (w != 1)}", "yellow" if w else "dim"))
+        """Pane titles change only with the selection and the filter (a title repaints its pane)."""
+        self._title(self.sessions_table, Text("Sessions"))
         feed = self.findings
-        title = Text(f"Findings ({feed.row_count})")
+        title = Text("Findings, newest first")
         if feed.filter.active:
             title.append(f"  {literal(feed.filter.describe())}", style="bold")
-        self.findings.parent.border_title = title
+        self._title(feed, title)
         timeline = self.timeline
         title = Text("Timeline")
         if timeline.session is not None:
             session = timeline.session
             title.append(f"  {short_sid(session.sid)}  {show(session.media['id'], '')}", style="bold")
-            title.append(f"  {timeline.row_count}/{session.calls} calls"
-                         f"{'  pings folded' if timeline.fold else ''}", style="dim")
-        self.timeline.parent.border_title = title
+            title.append("  pings folded" if timeline.fold else "  all calls", style="dim")
+        self._title(timeline, title)
+
+    @staticmethod
+    def _title(pane_content, title: Text) -> None:
+        """Set a pane's border title only when it changed: setting one redraws the pane."""
+        pane = pane_content.parent
+        if pane is not None and getattr(pane, "_shown_title", None) != title:
+            pane._shown_title = title
+            pane.border_title = title
 
     # -- what the panes say ---------------------------------------------------------------
 

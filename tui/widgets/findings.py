@@ -7,7 +7,7 @@ filter rebuilds the index list once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -113,6 +113,9 @@ class FindingsFeed(RowList):
 
     def cells(self, index: int) -> Sequence[Text]:
         return finding_cells(self.findings[self._matched[-1 - index]])
+
+    def row_key(self, index: int) -> Hashable:
+        return self._matched[-1 - index]  # a finding never changes
 
     def highlighted(self, index: int) -> None:
         self.post_message(FindingHighlighted(self.current))

@@ -4,7 +4,7 @@ how to fix it, so a newcomer reads the answer instead of looking a rule id up.""
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from ...core.findings import REGISTRY, Finding
 from ...io.reports.safe import literal, show
@@ -39,6 +39,18 @@ def hint_text(finding: Finding | None) -> Text:
     return text
 
 
-class FindingHint(Static):
+class FindingHint(Widget):
+    """A box of fixed height (set in the stylesheet), so showing another finding repaints the
+    box and never re-lays out the screen; a long message wraps and is cut at the bottom."""
+
+    _shown: Finding | None = None
+    _text = Text()
+
     def show(self, finding: Finding | None) -> None:
-        self.update(hint_text(finding))
+        if finding is not self._shown or not self._text:
+            self._shown = finding
+            self._text = hint_text(finding)
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._text

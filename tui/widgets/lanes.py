@@ -55,10 +55,17 @@ class Lanes(Widget):
         self.marker_ts: int | None = None  # the ts of the call the timeline's cursor is on
         self._cache_key: tuple | None = None
         self._cache: list[Text] = []
+        self._bounds: tuple[int, int] | None = None
+        self._view: tuple | None = None  # what show() last asked to draw
 
     def show(self, session: Session | None, marker_ts: int | None = None) -> None:
-        self.session = session
-        self.marker_ts = marker_ts
+        """Draw this session with this call marked; nothing to do when that is what is drawn."""
+        with self.lock:
+            view = None if session is None else (
+                session.sid, session.calls, len(session.findings), len(session.spans), session.last_ts, marker_ts)
+        if session is self.session and view == self._view:
+            return
+        self.session, self.marker_ts, self._view = session, marker_ts, view
         self.refresh()
 
     def render(self) -> Text:
@@ -72,8 +79,8 @@ class Lanes(Widget):
             if key != self._cache_key:
                 rows = [colour_row(kind, row) for kind, row in lane_rows(session, width)]
                 rows.append(Text(" " * LABEL_WIDTH + lane_axis(session, width), style="dim"))
-                self._cache, self._cache_key = rows, key
-            bounds = ts_range(session)
+                self._cache, self._cache_key, self._bounds = rows, key, ts_range(session)
+        bounds = self._bounds
         lines = [row.copy() for row in self._cache]
         if self.marker_ts is not None and bounds is not None:
             x = LABEL_WIDTH + column_of(self.marker_ts, bounds, width)

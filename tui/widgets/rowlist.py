@@ -7,13 +7,14 @@ screen and nothing else, so a timeline of 100k calls costs what a screenful cost
 cost nothing until they are scrolled into view.
 
 The first line is the column header and never scrolls. Rows are read under the tracker's lock,
-since the proxy thread appends to the same lists.
+since the proxy thread appends to the same lists. A drawn row is kept (by a key that says what it
+shows) so a redraw that only moves the cursor or scrolls formats no row twice.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import ClassVar, ContextManager
 
 from rich.segment import Segment
@@ -21,6 +22,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -93,11 +95,19 @@ class RowList(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.lock = lock if lock is not None else contextlib.nullcontext()
         self._count = 0
+        self._base = Style()
+        self._cursor_style = Style()
+        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._shown_keys: tuple | None = None  # the rows on screen at the last set_row_count
 
     # -- what subclasses provide -----------------------------------------------------------
 
     def cells(self, index: int) -> Sequence[Text]:
         raise NotImplementedError
+
+    def row_key(self, index: int) -> Hashable | None:
+        """What row `index` shows, as a key its drawing is kept under (None: draw every time)."""
+        return None
 
     def highlighted(self, index: int) -> None:
         """The cursor moved to row `index` (also called when the rows under it changed)."""
@@ -117,22 +127,45 @@ class RowList(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)
 
     def set_row_count(self, count: int, cursor: int | None = None) -> None:
-        """The rows changed: resize the virtual canvas, place the cursor, redraw what shows."""
+        """The rows changed: resize the virtual canvas, place the cursor, and redraw only if a
+        row on screen now shows something else (moving the cursor or scrolling redraws itself).
+        A list that grows off screen, the usual case under traffic, costs no drawing at all."""
         self._count = count
-        self.virtual_size = Size(self.scrollable_content_region.width, count + 1)
+        size = Size(self.scrollable_content_region.width, count + 1)
+        if size != self.virtual_size:
+            self.virtual_size = size
         target = self.cursor if cursor is None else cursor
         target = max(0, min(target, count - 1)) if count else 0
         if target != self.cursor:
             self.cursor = target
         else:
             self._scroll_to_cursor()
-        self.refresh()
+        shown = self._visible_keys()
+        if shown is None or shown != self._shown_keys:
+            self.refresh()
+        self._shown_keys = shown
+
+    def _visible_keys(self) -> tuple | None:
+        """The keys of the rows on screen (None when a row has no key: always redraw)."""
+        top = round(self.scroll_y)
+        keys = []
+        for index in range(top, min(top + self.page_rows, self._count)):
+            key = self.row_key(index)
+            if key is None:
+                return None
+            keys.append(key)
+        return top, tuple(keys)
 
     # -- cursor ----------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
+        top = round(self.scroll_y)
         self._scroll_to_cursor()
-        self.refresh()
+        if round(self.scroll_y) == top:  # not scrolled: only the two rows change
+            self.refresh_line(old + 1)
+            self.refresh_line(new + 1)
+        else:
+            self.refresh()
         if self._count:
             self.highlighted(new)
 
@@ -174,6 +207,10 @@ class RowList(ScrollView, can_focus=True):
             if event.chain >= 2:
                 self.selected(index)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # a theme change recolours every row
+
     def on_focus(self) -> None:
         self.refresh()
 
@@ -187,23 +224,35 @@ class RowList(ScrollView, can_focus=True):
         self._scroll_to_cursor()
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        # Styles are looked up once per batch of lines, not once per line (a DOM walk each).
+        self._base = self.rich_style
+        self._cursor_style = self.get_component_rich_style(
+            "rowlist--cursor" if self.has_focus else "rowlist--cursor-blurred")
         with self.lock:
             return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base
         if y == 0:
             header = join_cells([Text(h) for h, _, _ in self.COLUMNS], self.COLUMNS, width)
             return self._strip(header, base + self.get_component_rich_style("rowlist--header"), width)
         index = round(self.scroll_y) + y - 1
         if index >= self._count:
             return Strip.blank(width, base)
+        key = self.row_key(index)
+        if key is not None:
+            key = (key, width, index == self.cursor, self._cursor_style, base)
+            strip = self._strips.get(key)
+            if strip is not None:
+                return strip
         line = join_cells(self.cells(index), self.COLUMNS, width)
         if index == self.cursor:
-            name = "rowlist--cursor" if self.has_focus else "rowlist--cursor-blurred"
-            line.stylize(self.get_component_rich_style(name))
-        return self._strip(line, base, width)
+            line.stylize(self._cursor_style)
+        strip = self._strip(line, base, width)
+        if key is not None:
+            self._strips.set(key, strip)
+        return strip
 
     def _strip(self, line: Text, base: Style, width: int) -> Strip:
         segments = Segment.apply_style(line.render(self.app.console), base)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from rich.text import Text
@@ -11,7 +11,7 @@ from rich.text import Text
 from ...core.findings import Finding, Severity
 from ...core.model import Session
 from ..messages import SessionChosen, SessionHighlighted
-from ..rows import SESSION_COLUMNS, problem_cell, session_cells
+from ..rows import SESSION_COLUMNS, age, problem_cell, session_cells
 from .rowlist import RowList
 
 
@@ -81,6 +81,11 @@ class SessionsTable(RowList):
     def cells(self, index: int) -> Sequence[Text]:
         session = self.sessions[index]
         return session_cells(session, self._now, self._problems[session.sid].cell())
+
+    def row_key(self, index: int) -> Hashable:
+        session = self.sessions[index]
+        return (session.sid, session.calls, len(session.findings), session.state, session.playhead,
+                session.has_start, age(self._now - session.last_seen) if session.last_seen else "")
 
     def highlighted(self, index: int) -> None:
         self.post_message(SessionHighlighted(self.sessions[index].sid))

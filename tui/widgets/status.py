@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from ...io.reports.safe import literal
 
-CA_HINT = "install the CA: open http://mitm.it through the proxy"
+CA_HINT = "install the CA: http://mitm.it via the proxy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +28,20 @@ class Origin:
         return self.mode != "view"
 
 
-def status_text(origin: Origin, calls: int, rate: float | None, follow: bool) -> Text:
-    """One line; the file names and addresses are user input, so they go in as plain text."""
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """What the dashboard holds: calls, sessions, and findings by severity."""
+
+    calls: int = 0
+    sessions: int = 0
+    errors: int = 0
+    warnings: int = 0
+
+
+def status_text(origin: Origin, counts: Counts, rate: float | None, follow: bool) -> Text:
+    """One line; the file names and addresses are user input, so they go in as plain text.
+    The counts live here rather than in pane titles: this line repaints alone, a title repaints
+    its whole pane."""
     text = Text()
     badge = {"forward": "FORWARD", "sink": "SINK", "view": "VIEW"}.get(origin.mode, origin.mode.upper())
     text.append(f" {'DEMO · ' if origin.demo else ''}{badge} ", style="reverse bold")
@@ -45,12 +57,32 @@ def status_text(origin: Origin, calls: int, rate: float | None, follow: bool) ->
     else:
         names = ", ".join(literal(Path(f).name) for f in origin.files) or "(no file)"
         parts.append(Text(names, style="bold"))
-    parts.append(Text(f"{calls} call{'' if calls == 1 else 's'}", style="dim"))
+    calls, sessions, errors, warnings = counts.calls, counts.sessions, counts.errors, counts.warnings
+    parts.append(Text(f"{calls} call{'' if calls == 1 else 's'}, {sessions} session{'' if sessions == 1 else 's'}"))
+    parts.append(Text.assemble((f"{errors} error{'' if errors == 1 else 's'}", "bold red" if errors else "dim"),
+                               "  ", (f"{warnings} warning{'' if warnings == 1 else 's'}",
+                                      "yellow" if warnings else "dim")))
     text.append(" ")
     text.append_text(Text(" │ ", style="dim").join(parts))
     return text
 
 
-class StatusLine(Static):
-    def show(self, origin: Origin, calls: int, rate: float | None, follow: bool) -> None:
-        self.update(status_text(origin, calls, rate, follow))
+class StatusLine(Widget):
+    """One line of fixed height: updating it repaints the line, never the layout."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+    }
+    """
+
+    _text = Text()
+
+    def show(self, origin: Origin, counts: Counts, rate: float | None, follow: bool) -> None:
+        text = status_text(origin, counts, rate, follow)
+        if text != self._text:
+            self._text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._text

@@ -11,7 +11,7 @@ a redraw costs the new calls, not the session's length.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 from rich.text import Text
 
@@ -131,15 +131,24 @@ class Timeline(RowList):
 
     # -- RowList ----------------------------------------------------------------------------
 
+    def _folded(self, row: int, index: int) -> int:
+        """How many pings row `row` (entry `index`) stands in for."""
+        if not self.fold:
+            return 0
+        previous = self._shown[row - 1] if 0 < row <= len(self._shown) else -1
+        if row == len(self._shown):  # the newest call, a folded ping itself
+            previous = self._shown[-1] if self._shown else -1
+        return index - previous - 1
+
     def cells(self, row: int) -> Sequence[Text]:
         index = self.entry_index(row)
-        folded = 0
-        if self.fold:
-            previous = self._shown[row - 1] if 0 < row <= len(self._shown) else -1
-            if row == len(self._shown):  # the newest call, a folded ping itself
-                previous = self._shown[-1] if self._shown else -1
-            folded = index - previous - 1
-        return call_cells(self.session, self.session.entries[index], folded)
+        return call_cells(self.session, self.session.entries[index], self._folded(row, index))
+
+    def row_key(self, row: int) -> Hashable:
+        index = self.entry_index(row)
+        entry = self.session.entries[index]
+        return (self.session.sid, index, self._folded(row, index), entry.applied, len(entry.findings),
+                self.session.first_ts)
 
     def highlighted(self, row: int) -> None:
         if self.session is not None:
