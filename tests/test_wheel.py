@@ -77,6 +77,13 @@ def test_installed_wheel_finds_its_schemas(tmp_path):
     expected = {f"playhead/schemas/{name}.json" for name in (*EVENT_TYPES, "defs")}
     assert expected <= names, sorted(expected - names)
     assert "playhead/core/schemas.py" in names
+    # every package of the tree ships (pyproject lists them by hand, mapped to other names)
+    mapped = {"addon": "playhead", "tui": "playhead/tui", "schemas": "playhead/schemas"}
+    for top, installed in mapped.items():
+        for init in (REPO / top).rglob("__init__.py"):
+            relative = init.relative_to(REPO / top).as_posix()
+            assert f"{installed}/{relative}" in names, f"{top}/{relative} is not in the wheel"
+    assert "playhead/tui/dashboard.tcss" in names
 
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], tmp_path, timeout=180)
@@ -100,3 +107,5 @@ def test_installed_wheel_finds_its_schemas(tmp_path):
     assert report["ping"] == ["$.qoeData.bitrate: unexpected key 'bitrate' (allowed: media.qoe.bitrate, "
                               "media.qoe.droppedFrames, media.qoe.framesPerSecond, media.qoe.timeToStart)"]
     assert report["show"] is True
+    listing = run([str(venv / "bin" / "playhead"), "rules"], elsewhere, timeout=120)
+    assert "ad-outside-break" in listing and "internal-error" in listing
