@@ -95,11 +95,11 @@ async def test_selecting_a_session_shows_its_timeline_and_lanes():
         await pilot.pause()
         await select_session(pilot, app, "ad-outside-break")
         assert "04040404" in cursor_line(app, app.sessions_table)
-        title = lines(app, app.query_one("#timeline-pane"))[0]
-        assert "04040404" in title and "demo-vod-002" in title
+        header, *lane_lines = lines(app, app.lanes)
+        assert "04040404" in header and "demo-vod-002" in header and "Harbour Lights, episode 2" in header
         timeline = "\n".join(lines(app, app.timeline))
         assert re.search(r"adStart.*●1", timeline) and re.search(r"adComplete.*●1", timeline)
-        lanes = {row.split()[0]: row for row in lines(app, app.lanes) if row.strip()}
+        lanes = {row.split()[0]: row for row in lane_lines if row.strip()}
         assert "█" in lanes["ad"] and "█" not in lanes["ad-break"]  # an ad with no break around it
         assert "!" in lanes["findings"]
 

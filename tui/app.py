@@ -22,7 +22,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from ..core.findings import Finding, Severity
 from ..core.model import Session
@@ -47,6 +46,7 @@ from .screens.help import HelpScreen
 from .screens.save import SaveReportScreen
 from .widgets.findings import FindingFilter, FindingsFeed
 from .widgets.hint import FindingHint
+from .widgets.keybar import KeyBar
 from .widgets.lanes import Lanes
 from .widgets.sessions import SessionsTable
 from .widgets.status import Counts, Origin, StatusLine
@@ -68,7 +68,7 @@ class Dashboard(App[int]):
         Binding("f", "follow", "Follow"),
         Binding("s", "save_report", "Save report"),
         Binding("c", "clear", "Clear"),
-        Binding("question_mark,f1", "help", "Help"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False),
     ]
@@ -120,7 +120,7 @@ class Dashboard(App[int]):
             with Vertical(id="findings-pane", classes="pane"):
                 yield self.findings
                 yield self.hint
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.timeline.follow = self.findings.follow = self.follow
@@ -197,13 +197,7 @@ class Dashboard(App[int]):
         if feed.filter.active:
             title.append(f"  {literal(feed.filter.describe())}", style="bold")
         self._title(feed, title)
-        timeline = self.timeline
-        title = Text("Timeline")
-        if timeline.session is not None:
-            session = timeline.session
-            title.append(f"  {short_sid(session.sid)}  {show(session.media['id'], '')}", style="bold")
-            title.append("  pings folded" if timeline.fold else "  all calls", style="dim")
-        self._title(timeline, title)
+        self._title(self.timeline, Text(f"Timeline, {'pings folded' if self.timeline.fold else 'all calls'}"))
 
     @staticmethod
     def _title(pane_content, title: Text) -> None:

@@ -69,12 +69,12 @@ def ms(values: list[float]) -> str:
 class Terminal:
     """`playhead proxy` in a pty; a thread reads its output as a terminal emulator would."""
 
-    def __init__(self, args: list[str], env: dict[str, str], size=(160, 48)) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], size=(160, 48), script: list[str] | None = None) -> None:
+        argv = [sys.executable, *script] if script else [sys.executable, "-m", "playhead.cli", *args]
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
             try:
-                os.execve(sys.executable, [sys.executable, "-m", "playhead.cli", *args],
-                          {**env, "TERM": "xterm-256color"})
+                os.execve(sys.executable, argv, {**env, "TERM": "xterm-256color"})
             finally:
                 os._exit(127)
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
@@ -95,7 +95,10 @@ class Terminal:
             self.tail = (self.tail + chunk)[-(1 << 16):]
 
     def close(self) -> None:
-        os.write(self.fd, b"q")
+        try:
+            os.write(self.fd, b"q")
+        except OSError:
+            pass  # it has ended already
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             if os.waitpid(self.pid, os.WNOHANG)[0]:
@@ -181,7 +184,7 @@ def throughput(args, env: dict[str, str], home: Path) -> None:
                 stop_process(proc)
 
 
-# -- 2 and 3. keys and freshness under 200 calls/s, in process -----------------------------------
+# -- 2, 3 and 4: the dashboard in a real terminal, timed from inside ----------------------------
 
 
 def serve_load(proxy_port: int, upstream_port: int, rate: float, seconds: float) -> None:
@@ -209,77 +212,6 @@ class Probe:
                      headers={"Content-Type": "application/json"})
         conn.getresponse().read()
         return name
-
-
-async def answer(app, key: str) -> float:
-    """Seconds from a key press to the screen refreshed after it."""
-    from textual import events
-
-    done = asyncio.Event()
-    began = time.perf_counter()
-    app.post_message(events.Key(key, key if len(key) == 1 else None))
-    app.call_after_refresh(done.set)
-    await asyncio.wait_for(done.wait(), TIMEOUT)
-    return time.perf_counter() - began
-
-
-async def drawn(app, predicate, began: float) -> float:
-    """Seconds from `began` until `predicate()` holds and the screen has refreshed after it."""
-    while not predicate():
-        if time.perf_counter() - began > TIMEOUT:
-            raise SystemExit("never drawn")
-        await asyncio.sleep(0.002)
-    done = asyncio.Event()
-    app.call_after_refresh(done.set)
-    await asyncio.wait_for(done.wait(), TIMEOUT)
-    return time.perf_counter() - began
-
-
-async def keys_under_load(args, env: dict[str, str]) -> None:
-    from playhead.proxy.runner import ProxyRunner
-    from playhead.tui.app import Dashboard
-    from playhead.tui.widgets.status import Origin
-
-    upstream, upstream_port = start([sys.executable, str(Path(__file__).with_name("bench_proxy.py")),
-                                     "--serve-upstream", "{port}"], env)
-    runner = ProxyRunner(port=0, log=None, options={"confdir": env["HOME"] + "/.mitmproxy"})
-    runner.start()
-    host, port = runner.listen_address
-    app = Dashboard(runner.tracker, Origin("forward", listen=f"{host}:{port}"))
-    load = subprocess.Popen([sys.executable, __file__, "--serve-load", str(port), str(upstream_port),
-                             str(PACED_RATE), str(args.seconds)], stdout=subprocess.PIPE, text=True, env=env)
-    keys: list[float] = []
-    fresh: list[float] = []
-    try:
-        async with app.run_test(size=(160, 48)) as pilot:
-            probe = Probe(port, upstream_port)
-            cycle = ["down", "down", "tab", "up", "down", "p", "tab", "down", "e", "e", "tab", "up"]
-            i = 0
-            await pilot.pause()
-            while load.poll() is None:
-                keys.append(await answer(app, cycle[i % len(cycle)]))
-                i += 1
-                if i % 5 == 0:  # freshness: from sending a call to its finding on screen
-                    sent = time.perf_counter()
-                    name = await asyncio.to_thread(probe.send)
-                    fresh.append(await drawn(app, lambda: any(
-                        name in f.message for f in app.findings.findings[app.findings.start:][-20:])
-                        and app._counted == len(app.tracker.findings), sent))
-                await asyncio.sleep(0.1)
-            achieved = load.stdout.read().strip()
-            calls = runner.tracker.calls
-    finally:
-        runner.stop()
-        stop_process(load)
-        upstream.send_signal(signal.SIGINT)
-        upstream.wait(TIMEOUT)
-    print(f"\n2. keys under load: {achieved} calls/s through the proxy for {args.seconds:g} s "
-          f"({calls} API calls), dashboard in the same process")
-    print(f"   key press handled and drawn: {ms(keys)}  (goal p95 <= 50 ms)")
-    print(f"\n3. freshness: probe call sent -> its finding drawn: {ms(fresh)}  (goal <= 250 ms)")
-
-
-# -- 4. 100 sessions, 100k calls -----------------------------------------------------------------
 
 
 def long_sessions(sessions: int, calls_each: int, start_ts: int) -> list[Call]:
@@ -330,49 +262,210 @@ def long_sessions(sessions: int, calls_each: int, start_ts: int) -> list[Call]:
     return interleaved
 
 
-async def timed_keys(app, keys: list[str], repeat: int) -> list[float]:
-    return [await answer(app, key) for _ in range(repeat) for key in keys]
 
+def timed_dashboard():
+    """The Dashboard with a stopwatch: `_display` is where Textual hands a finished frame to the
+    terminal driver (encoded and written), so a key is answered when the last frame it caused has
+    been displayed. Bench-only: it relies on that one private hook."""
+    from textual import events
 
-async def fluidity() -> None:
     from playhead.tui.app import Dashboard
-    from playhead.tui.widgets.findings import FindingFilter
+
+    class Timed(Dashboard):
+        def __init__(self, *args, plan, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.plan = plan
+            self.results: dict[str, list[float]] = {}
+            self.last_frame = 0.0
+            self._frame = asyncio.Event()
+
+        def _display(self, screen, renderable) -> None:
+            super()._display(screen, renderable)
+            if renderable is not None:
+                self.last_frame = time.perf_counter()
+                self._frame.set()
+
+        async def answered(self, began: float) -> float | None:
+            """When the change asked for since `began` was on screen: the first frame written
+            after the app has handled every message it caused (the panes post theirs to the
+            app), or, if none comes, the last one written meanwhile; None if nothing changed."""
+            for _ in range(3):
+                done = asyncio.Event()
+                self.call_later(done.set)
+                await asyncio.wait_for(done.wait(), TIMEOUT)
+            self._frame.clear()
+            try:
+                await asyncio.wait_for(self._frame.wait(), 0.2)
+            except TimeoutError:
+                pass
+            return self.last_frame - began if self.last_frame > began else None
+
+        async def key(self, key: str, record: str) -> None:
+            """A key posted as the terminal driver posts it, timed until it is on screen."""
+            began = time.perf_counter()
+            self.post_message(events.Key(key, key if len(key) == 1 else None))
+            took = await self.answered(began)
+            if took is not None:
+                self.results.setdefault(record, []).append(took)
+
+        async def until_drawn(self, predicate, began: float, record: str) -> None:
+            while not predicate():
+                await asyncio.sleep(0.002)
+            took = await self.answered(began)
+            self.results.setdefault(record, []).append(took if took is not None else 0.0)
+
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.run_worker(self.plan(self), exclusive=False)
+
+    return Timed
+
+
+def child(mode: str, result_path: str, extra: list[str]) -> None:
+    """Runs inside the pseudo-terminal: the dashboard, its stopwatch, and the plan for `mode`."""
     from playhead.tui.widgets.status import Origin
 
-    start_ts = int(time.time() * 1000) - 3_600_000
-    print("\n4. fluidity")
-    for sessions, each in ((100, 1000), (1, 100_000)):
-        calls = long_sessions(sessions, each, start_ts)
+    Timed = timed_dashboard()
+    result = Path(result_path)
+    if mode == "live":
+        from playhead.proxy.runner import ProxyRunner
+
+        upstream_port, seconds = int(extra[0]), float(extra[1]) + 1  # outlive the load
+        runner = ProxyRunner(port=0, log=None, options={"confdir": os.environ["HOME"] + "/.mitmproxy"})
+        runner.start()
+        port = runner.listen_address[1]
+        result.with_suffix(".port").write_text(str(port))
+        probe = Probe(port, upstream_port)
+
+        async def plan(app) -> None:
+            cycle = ["down", "down", "tab", "up", "down", "p", "tab", "down", "e", "e", "tab", "up"]
+            end = time.perf_counter() + seconds
+            i = 0
+            kinds = {"down": "keys: up/down", "up": "keys: up/down", "tab": "keys: tab",
+                     "p": "keys: fold pings", "e": "keys: errors only"}
+            while time.perf_counter() < end:
+                key = cycle[i % len(cycle)]
+                await app.key(key, kinds[key])
+                i += 1
+                if i % 5 == 0:  # a call in, until its finding is on screen
+                    sent = time.perf_counter()
+                    name = await asyncio.to_thread(probe.send)
+                    tracker = app.tracker
+                    await app.until_drawn(
+                        lambda: any(name in f.message for f in tracker.findings[-20:])
+                        and app._counted == len(tracker.findings), sent, "fresh")
+                await asyncio.sleep(0.1)
+            app.results["calls"] = [float(app.tracker.calls)]
+            app.exit()
+
+        app = Timed(runner.tracker, Origin("forward", listen=f"127.0.0.1:{port}"), plan=plan)
+        try:
+            app.run()
+        finally:
+            runner.stop()
+    else:
+        from playhead.tui.widgets.findings import FindingFilter
+
+        sessions, each = int(extra[0]), int(extra[1])
+        calls = long_sessions(sessions, each, int(time.time() * 1000) - 3_600_000)
         tracker = Tracker(live=True)
         began = time.perf_counter()
         for call in calls[:-200]:
             tracker.feed(call)
         fed = time.perf_counter() - began
-        app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"))
-        async with app.run_test(size=(160, 48)) as pilot:
-            await pilot.pause()
-            print(f"   {sessions} session(s) x {each} calls = {tracker.calls} calls "
-                  f"({len(tracker.findings)} findings), fed in {fed:.1f} s")
-            moves = await timed_keys(app, ["down", "down", "up"], 20)
-            print(f"     sessions table up/down (switches session):   {ms(moves)}")
+
+        async def plan(app) -> None:
+            await asyncio.sleep(0.5)
+            for _ in range(20):
+                for k in ("down", "down", "up"):
+                    await app.key(k, "sessions")
             app.timeline.focus()
-            pages = await timed_keys(app, ["pageup", "pageup", "down", "pagedown", "home", "end"], 10)
-            print(f"     timeline pgup/pgdn/home/end:                 {ms(pages)}")
-            folds = await timed_keys(app, ["p"], 10)
-            print(f"     fold / unfold pings:                         {ms(folds)}")
-            filters = []
+            for _ in range(10):
+                for k in ("pageup", "pageup", "down", "pagedown", "home", "end"):
+                    await app.key(k, "timeline")
+            for _ in range(10):
+                await app.key("p", "fold")
             for flt in (FindingFilter(rule="ping"), FindingFilter(), FindingFilter(session="bench-05")) * 3:
                 began = time.perf_counter()
                 app._set_filter(flt)
-                filters.append(await drawn(app, lambda: True, began))
-            print(f"     findings filter change:                      {ms(filters)}")
+                await app.until_drawn(lambda: True, began, "filter")
             began = time.perf_counter()
             for call in calls[-200:]:
                 tracker.feed(call)
-            fed = len(tracker.findings)
-            took = await drawn(app, lambda: app._counted == fed and not app._wake_pending, began)
-            print(f"     200 more calls fed, until drawn:             {took * 1000:6.1f} ms "
-                  "(includes the feeding and up to one redraw interval)")
+            total = len(tracker.findings)
+            await app.until_drawn(lambda: app._counted == total and not app._wake_pending, began, "more")
+            app.results["fed"] = [fed]
+            app.results["counts"] = [float(tracker.calls), float(len(tracker.findings))]
+            app.exit()
+
+        app = Timed(tracker, Origin("forward", listen="127.0.0.1:8080"), plan=plan)
+        app.run()
+    result.write_text(json.dumps(app.results))
+
+
+def run_child(mode: str, extra: list[str], env: dict[str, str], home: Path, limit: float,
+              during=None) -> dict[str, list[float]]:
+    """Start the child in a 160x48 pseudo-terminal, run `during(port)` meanwhile, get its results."""
+    result = home / f"{mode}-{'-'.join(extra)}.json"
+    port_file = result.with_suffix(".port")
+    result.unlink(missing_ok=True)
+    port_file.unlink(missing_ok=True)
+    terminal = Terminal([], env, script=[__file__, "--child", mode, str(result), *extra])
+    try:
+        if during is not None:
+            deadline = time.monotonic() + TIMEOUT
+            while not port_file.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            during(int(port_file.read_text()))
+        deadline = time.monotonic() + limit
+        while not result.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not result.exists():
+            raise SystemExit(f"the {mode} dashboard did not finish:\n{terminal.tail[-2000:].decode(errors='replace')}")
+        return json.loads(result.read_text())
+    finally:
+        terminal.close()
+
+
+def keys_under_load(args, env: dict[str, str], home: Path) -> None:
+    upstream, upstream_port = start([sys.executable, str(Path(__file__).with_name("bench_proxy.py")),
+                                     "--serve-upstream", "{port}"], env)
+    achieved = []
+
+    def load(port: int) -> None:
+        proc = subprocess.Popen([sys.executable, __file__, "--serve-load", str(port), str(upstream_port),
+                                 str(PACED_RATE), str(args.seconds)], stdout=subprocess.PIPE, text=True, env=env)
+        threading.Thread(target=lambda: achieved.append(proc.communicate()[0].strip()), daemon=True).start()
+
+    try:
+        results = run_child("live", [str(upstream_port), str(args.seconds)], env, home, args.seconds + 60, load)
+    finally:
+        upstream.send_signal(signal.SIGINT)
+        upstream.wait(TIMEOUT)
+    print(f"\n2. keys under load: {achieved[0] if achieved else '?'} calls/s through the proxy for "
+          f"{args.seconds:g} s ({int(results['calls'][0])} API calls); dashboard and proxy in one "
+          "process, drawing to a 160x48 pseudo-terminal")
+    every = [t for name, values in results.items() if name.startswith("keys") for t in values]
+    print(f"   key press -> its frame written to the terminal: {ms(every)}  (goal p95 <= 50 ms)")
+    for name in sorted(n for n in results if n.startswith("keys: ")):
+        print(f"     {name[6:]:<14} {ms(results[name])}")
+    print(f"\n3. freshness: probe call sent -> its finding's frame written: {ms(results['fresh'])}  "
+          "(goal <= 250 ms)")
+
+
+def fluidity(env: dict[str, str], home: Path) -> None:
+    print("\n4. fluidity (160x48 pseudo-terminal; key press -> its frame written)")
+    for sessions, each in ((100, 1000), (1, 100_000)):
+        r = run_child("big", [str(sessions), str(each)], env, home, 600)
+        calls, findings = (int(x) for x in r["counts"])
+        print(f"   {sessions} session(s) x {each} calls = {calls} calls ({findings} findings), "
+              f"fed in {r['fed'][0]:.1f} s")
+        print(f"     sessions table up/down (switches session):   {ms(r['sessions'])}")
+        print(f"     timeline pgup/pgdn/home/end/down:            {ms(r['timeline'])}")
+        print(f"     fold / unfold pings:                         {ms(r['fold'])}")
+        print(f"     findings filter change:                      {ms(r['filter'])}")
+        print(f"     200 more calls fed, until their frame:       {r['more'][0] * 1000:6.1f} ms "
+              "(includes feeding them and up to one redraw interval)")
 
 
 def main() -> int:
@@ -383,19 +476,23 @@ def main() -> int:
     parser.add_argument("--only", choices=("throughput", "keys", "fluidity"), help="run one part")
     parser.add_argument("--serve-load", nargs=4, metavar=("PROXY", "UPSTREAM", "RATE", "SECONDS"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_load:
         proxy_port, upstream_port, rate, seconds = args.serve_load
         serve_load(int(proxy_port), int(upstream_port), float(rate), float(seconds))
+        return 0
+    if args.child:
+        child(args.child[0], args.child[1], args.child[2:])
         return 0
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "HOME": home, "NO_COLOR": "1"}
         if args.only in (None, "throughput"):
             throughput(args, env, Path(home))
         if args.only in (None, "keys"):
-            asyncio.run(keys_under_load(args, env))
+            keys_under_load(args, env, Path(home))
         if args.only in (None, "fluidity"):
-            asyncio.run(fluidity())
+            fluidity(env, Path(home))
     return 0
 
 

@@ -118,9 +118,9 @@ class FindingsFeed(RowList):
         return self._matched[-1 - index]  # a finding never changes
 
     def highlighted(self, index: int) -> None:
-        self.post_message(FindingHighlighted(self.current))
+        self.app.post_message(FindingHighlighted(self.current))
 
     def selected(self, index: int) -> None:
         finding = self.current
         if finding is not None:
-            self.post_message(FindingChosen(finding))
+            self.app.post_message(FindingChosen(finding))

@@ -3,7 +3,8 @@
 The rows come from `playhead.io.reports.lanes.lane_rows` (the same picture the Markdown and HTML
 reports draw), so what the dashboard shows and what a report shares cannot disagree. Computing
 them walks every span and ping of the session, so the result is kept until the session changes
-(more calls, findings or spans) or the widget is resized.
+(more calls, findings or spans) or the widget is resized. The first line names the session,
+so the pane's title never changes (a title change repaints the whole pane).
 """
 
 from __future__ import annotations
@@ -11,15 +12,24 @@ from __future__ import annotations
 import contextlib
 from typing import ContextManager
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.widget import Widget
+from textual.geometry import Region
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ...core.model import Session
 from ...io.reports.lanes import MARKS, lane_axis, lane_rows, ts_range
-from ..rows import LANE_STYLE, SEVERITY_STYLE
+from ...io.reports.safe import show
+from ..rows import LANE_STYLE, SEVERITY_STYLE, short_sid
 
 LABEL_WIDTH = 9  # "ad-break " and friends
-_MARK_STYLE = {mark: SEVERITY_STYLE[severity] for severity, mark in MARKS.items()}
+HEADER_LINES = 1  # which session this is
+_DIM = Style(dim=True)
+_REVERSE = Style(reverse=True)
+_ROW_STYLE = {kind: Style.parse(style) for kind, style in LANE_STYLE.items()}
+_MARK_STYLE = {mark: Style.parse(SEVERITY_STYLE[severity]) for severity, mark in MARKS.items()}
 
 
 def column_of(ts: int, bounds: tuple[int, int], width: int) -> int:
@@ -30,21 +40,43 @@ def column_of(ts: int, bounds: tuple[int, int], width: int) -> int:
     return min(width - 1, max(0, (ts - lo) * width // (hi - lo)))
 
 
-def colour_row(kind: str, row: str) -> Text:
-    text = Text(f"{kind:<{LABEL_WIDTH - 1}} ", style="dim")
+def cell_styles(kind: str, row: str) -> list[Style]:
+    """The style of each cell of a lane row: its lane's colour, or a finding mark's."""
     if kind == "findings":
-        for ch in row:
-            text.append(ch, style=_MARK_STYLE.get(ch, ""))
-    else:
-        style = LANE_STYLE.get(kind, "")
-        text.append(row, style=style)
+        return [_MARK_STYLE.get(ch, _DIM) for ch in row]
+    return [_ROW_STYLE.get(kind, _DIM)] * len(row)
+
+
+def row_segments(label: str, row: str, styles: list[Style], marker: int | None) -> list[Segment]:
+    """The label, then runs of equally styled cells; the marker column shown reversed."""
+    segments = [Segment(f"{label:<{LABEL_WIDTH - 1}} ", _DIM)]
+    start = 0
+    for i in range(1, len(row) + 1):
+        if i == len(row) or styles[i] != styles[start] or i == marker or i - 1 == marker:
+            style = styles[start] + _REVERSE if start == marker else styles[start]
+            segments.append(Segment(row[start:i], style))
+            start = i
+    return segments
+
+
+def header_text(session: Session) -> Text:
+    """Which session the lanes and the timeline show (wire strings made printable)."""
+    text = Text(short_sid(session.sid, 16), style="bold")
+    media = session.media
+    text.append(f"  {show(media['id'], '(no sessionStart)')}", style="bold")
+    if media["name"] is not None:
+        text.append(f"  {show(media['name'])}", style="dim")
     return text
 
 
-class Lanes(Widget):
+class Lanes(ScrollView, can_focus=False):
+    """Drawn line by line; the rows are computed once per change of the session, and moving the
+    marker only restyles one column."""
+
     DEFAULT_CSS = """
     Lanes {
-        height: 9;  /* eight lanes and the time axis */
+        height: 10;  /* the session, eight lanes and the time axis */
+        overflow: hidden hidden;
     }
     """
 
@@ -54,7 +86,9 @@ class Lanes(Widget):
         self.session: Session | None = None
         self.marker_ts: int | None = None  # the ts of the call the timeline's cursor is on
         self._cache_key: tuple | None = None
-        self._cache: list[Text] = []
+        self._rows: list[tuple[str, str, list[Style]]] = []
+        self._header = Text()
+        self._axis = ""
         self._bounds: tuple[int, int] | None = None
         self._view: tuple | None = None  # what show() last asked to draw
 
@@ -68,22 +102,41 @@ class Lanes(Widget):
         self.session, self.marker_ts, self._view = session, marker_ts, view
         self.refresh()
 
-    def render(self) -> Text:
-        width = max(self.size.width - LABEL_WIDTH, 1)
+    def _compute(self, width: int) -> None:
         session = self.session
         if session is None:
-            return Text("no session selected", style="dim")
+            self._rows, self._cache_key = [], None
+            return
         with self.lock:
             key = (session.sid, session.calls, len(session.findings), len(session.spans),
                    len(session.ping_ts), session.last_ts, width)
-            if key != self._cache_key:
-                rows = [colour_row(kind, row) for kind, row in lane_rows(session, width)]
-                rows.append(Text(" " * LABEL_WIDTH + lane_axis(session, width), style="dim"))
-                self._cache, self._cache_key, self._bounds = rows, key, ts_range(session)
-        bounds = self._bounds
-        lines = [row.copy() for row in self._cache]
-        if self.marker_ts is not None and bounds is not None:
-            x = LABEL_WIDTH + column_of(self.marker_ts, bounds, width)
-            for line in lines[:-1]:
-                line.stylize("reverse", x, x + 1)
-        return Text("\n").join(lines)
+            if key == self._cache_key:
+                return
+            self._rows = [(kind, row, cell_styles(kind, row)) for kind, row in lane_rows(session, width)]
+            self._axis = lane_axis(session, width)
+            self._header = header_text(session)
+            self._bounds = ts_range(session)
+            self._cache_key = key
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._compute(max(self.size.width - LABEL_WIDTH, 1))
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if self.session is None:
+            segments = [Segment("no session selected", _DIM)] if y == 0 else []
+        elif y < HEADER_LINES:
+            segments = list(self._header.render(self.app.console))
+        elif y - HEADER_LINES < len(self._rows):
+            kind, row, styles = self._rows[y - HEADER_LINES]
+            marker = None
+            if self.marker_ts is not None and self._bounds is not None:
+                marker = column_of(self.marker_ts, self._bounds, len(row))
+            segments = row_segments(kind, row, styles, marker)
+        elif y - HEADER_LINES == len(self._rows):
+            segments = [Segment(" " * LABEL_WIDTH + self._axis, _DIM)]
+        else:
+            segments = []
+        return Strip(Segment.apply_style(segments, base)).adjust_cell_length(width, base)

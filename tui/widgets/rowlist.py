@@ -17,6 +17,8 @@ import contextlib
 from collections.abc import Hashable, Sequence
 from typing import ClassVar, ContextManager
 
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -46,18 +48,35 @@ def column_widths(columns: Sequence[Column], width: int) -> list[int]:
     return widths
 
 
-def join_cells(cells: Sequence[Text], columns: Sequence[Column], width: int) -> Text:
-    """Cells cut or padded to their columns, one space apart."""
-    line = Text(no_wrap=True, end="")
+def _fit(text: str, width: int, justify: str) -> str:
+    """`text` in exactly `width` cells: cut with an ellipsis, or padded."""
+    size = cell_len(text)
+    if size > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    pad = " " * (width - size)
+    return pad + text if justify == "right" else text + pad
+
+
+def _cell_segments(cell: Text, width: int, justify: str, console: Console) -> list[Segment]:
+    if not cell.spans:  # one style: string work only, the common case
+        style = cell.style if isinstance(cell.style, Style) else Style.parse(cell.style or "")
+        return [Segment(_fit(cell.plain, width, justify), style)]
+    cell = cell.copy()
+    cell.overflow = "ellipsis"
+    cell.align(justify, width)  # type: ignore[arg-type]
+    return list(cell.render(console))
+
+
+def row_segments(cells: Sequence[Text], columns: Sequence[Column], width: int,
+                 console: Console) -> list[Segment]:
+    """Cells cut or padded to their columns, one space apart, exactly `width` cells in all."""
+    segments: list[Segment] = []
+    space = Segment(" ")
     for i, (cell, w, (_, _, justify)) in enumerate(zip(cells, column_widths(columns, width), columns)):
         if i:
-            line.append(" ")
-        cell = cell.copy()
-        cell.overflow = "ellipsis"
-        cell.align(justify, w)  # type: ignore[arg-type]
-        line.append_text(cell)
-    line.truncate(width, overflow="ellipsis", pad=True)
-    return line
+            segments.append(space)
+        segments += _cell_segments(cell, w, justify, console)
+    return list(Segment.adjust_line_length(segments, width))
 
 
 class RowList(ScrollView, can_focus=True):
@@ -110,7 +129,10 @@ class RowList(ScrollView, can_focus=True):
         return None
 
     def highlighted(self, index: int) -> None:
-        """The cursor moved to row `index` (also called when the rows under it changed)."""
+        """The cursor moved to row `index` (also called when the rows under it changed).
+
+        Subclasses post their messages to the app directly: bubbling costs a turn of the event
+        loop per parent, which would show a session switch over two frames instead of one."""
 
     def selected(self, index: int) -> None:
         """Enter (or a double click) on row `index`."""
@@ -212,10 +234,15 @@ class RowList(ScrollView, can_focus=True):
         self._strips.clear()  # a theme change recolours every row
 
     def on_focus(self) -> None:
-        self.refresh()
+        self._refresh_focus_lines()
 
     def on_blur(self) -> None:
-        self.refresh()
+        self._refresh_focus_lines()
+
+    def _refresh_focus_lines(self) -> None:
+        """Focus restyles the header and the cursor row; nothing else changes."""
+        self.refresh(Region(0, 0, self.size.width, 1))
+        self.refresh_line(self.cursor + 1)
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -234,9 +261,10 @@ class RowList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self._base
+        console = self.app.console
         if y == 0:
-            header = join_cells([Text(h) for h, _, _ in self.COLUMNS], self.COLUMNS, width)
-            return self._strip(header, base + self.get_component_rich_style("rowlist--header"), width)
+            header = row_segments([Text(h) for h, _, _ in self.COLUMNS], self.COLUMNS, width, console)
+            return self._strip(header, base + self.get_component_rich_style("rowlist--header"), None, width)
         index = round(self.scroll_y) + y - 1
         if index >= self._count:
             return Strip.blank(width, base)
@@ -246,14 +274,13 @@ class RowList(ScrollView, can_focus=True):
             strip = self._strips.get(key)
             if strip is not None:
                 return strip
-        line = join_cells(self.cells(index), self.COLUMNS, width)
-        if index == self.cursor:
-            line.stylize(self._cursor_style)
-        strip = self._strip(line, base, width)
+        segments = row_segments(self.cells(index), self.COLUMNS, width, console)
+        strip = self._strip(segments, base, self._cursor_style if index == self.cursor else None, width)
         if key is not None:
             self._strips.set(key, strip)
         return strip
 
-    def _strip(self, line: Text, base: Style, width: int) -> Strip:
-        segments = Segment.apply_style(line.render(self.app.console), base)
-        return Strip(segments, width).adjust_cell_length(width, base)
+    @staticmethod
+    def _strip(segments: list[Segment], base: Style, over: Style | None, width: int) -> Strip:
+        """The widget's style under the cells' own, the cursor's over them."""
+        return Strip(Segment.apply_style(segments, base, over), width)

@@ -88,7 +88,7 @@ class SessionsTable(RowList):
                 session.has_start, age(self._now - session.last_seen) if session.last_seen else "")
 
     def highlighted(self, index: int) -> None:
-        self.post_message(SessionHighlighted(self.sessions[index].sid))
+        self.app.post_message(SessionHighlighted(self.sessions[index].sid))
 
     def selected(self, index: int) -> None:
-        self.post_message(SessionChosen(self.sessions[index].sid))
+        self.app.post_message(SessionChosen(self.sessions[index].sid))

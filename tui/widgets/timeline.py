@@ -152,8 +152,8 @@ class Timeline(RowList):
 
     def highlighted(self, row: int) -> None:
         if self.session is not None:
-            self.post_message(CallHighlighted(self.session.sid, self.entry_index(row)))
+            self.app.post_message(CallHighlighted(self.session.sid, self.entry_index(row)))
 
     def selected(self, row: int) -> None:
         if self.session is not None:
-            self.post_message(CallChosen(self.session.sid, self.entry_index(row)))
+            self.app.post_message(CallChosen(self.session.sid, self.entry_index(row)))
