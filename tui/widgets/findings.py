@@ -111,6 +111,14 @@ class FindingsFeed(RowList):
         self.set_row_count(0, 0)
         self.highlighted(0)
 
+    def select(self, finding: Finding) -> bool:
+        """Put the cursor on this finding; False when the filter (or a clear) hides it."""
+        for row in range(len(self._matched)):
+            if self.findings[self._matched[-1 - row]] is finding:
+                self.move_cursor(row)
+                return True
+        return False
+
     def cells(self, index: int) -> Sequence[Text]:
         return finding_cells(self.findings[self._matched[-1 - index]])
 
