@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import os
-import pty
 import re
-import select
-import struct
-import sys
-import termios
 import time
 
 import pytest
+from support_tui import WAIT_LIMIT, Terminal
 
 from playhead.core.findings import Severity
 from playhead.tui.launch import demo_app
 
 pytestmark = pytest.mark.slow
-
-WAIT_LIMIT = 30.0  # seconds: a bound for the loops below, not a speed claim
 
 
 def demo_args(**overrides) -> argparse.Namespace:
@@ -71,50 +64,13 @@ def test_playhead_demo_runs_in_a_terminal_and_quits_cleanly(tmp_path):
     """The real command in a pseudo-terminal: it draws, shows findings, and `q` ends it with the
     summary line (and the --report written)."""
     report = tmp_path / "demo.json"
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the playhead command itself, never back into pytest
-        try:
-            env = dict(os.environ, TERM="xterm-256color", COLUMNS="160", LINES="48")
-            os.execve(sys.executable, [sys.executable, "-m", "playhead.cli", "demo", "--speed", "20",
-                                       "--report", str(report)], env)
-        finally:
-            os._exit(127)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 48, 160, 0, 0))
-    output = bytearray()
-
-    def read_until(predicate, limit: float) -> bool:
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.1)
-            if ready:
-                try:
-                    output.extend(os.read(fd, 65536))
-                except OSError:  # the child closed the terminal
-                    return predicate()
-            if predicate():
-                return True
-        return False
-
-    def plain() -> str:
-        return re.sub(rb"\x1b\[[0-9;?<>=]*[a-zA-Z~]", b"", bytes(output)).decode("utf-8", "replace")
-
-    status = None
+    term = Terminal(["-m", "playhead.cli", "demo", "--speed", "20", "--report", str(report)])
     try:
-        assert read_until(lambda: "ad-outside-break" in plain() and "demo-vod-002" in plain(), WAIT_LIMIT)
-        os.write(fd, b"q")
-        assert read_until(lambda: "API calls" in plain(), WAIT_LIMIT)
-        deadline = time.monotonic() + WAIT_LIMIT
-        while status is None and time.monotonic() < deadline:
-            done, code = os.waitpid(pid, os.WNOHANG)
-            if done:
-                status = code
-            else:
-                read_until(lambda: False, 0.2)
-        assert status is not None and os.waitstatus_to_exitcode(status) == 0
+        assert term.read_until(lambda: "ad-outside-break" in term.text() and "demo-vod-002" in term.text())
+        os.write(term.fd, b"q")
+        assert term.read_until(lambda: "API call" in term.text())
+        assert term.wait() == 0
     finally:
-        if status is None:  # never leave the child running
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-        os.close(fd)
-    assert re.search(r"playhead: \d+ API calls, \d+ sessions: \d+ errors?", plain())
-    assert "report written to" in plain() and report.exists()
+        term.close()
+    assert re.search(r"playhead: \d+ API calls?, \d+ sessions?: \d+ errors?", term.text())
+    assert "report written to" in term.text() and report.exists()

@@ -27,7 +27,7 @@ from ..core.findings import Finding, Severity
 from ..core.model import Session
 from ..core.tracker import Tracker, Update
 from ..io.reports import write_report
-from ..io.reports.safe import literal, show
+from ..io.reports.safe import literal
 from .commands import DashboardCommands
 from .messages import (
     CallChosen,
@@ -39,7 +39,6 @@ from .messages import (
     SessionHighlighted,
     TrackerChanged,
 )
-from .rows import short_sid
 from .screens.detail import CallDetail
 from .screens.filter import FilterScreen
 from .screens.help import HelpScreen

@@ -71,8 +71,9 @@ def _serve(app: Dashboard, runner) -> int:
             return 1
     tracker = runner.tracker
     with tracker.lock:
-        line = (f"playhead: {tracker.calls} API calls, {len(tracker.sessions)} sessions: "
-                f"{counts_phrase(totals(tracker))}")
+        calls, sessions = tracker.calls, len(tracker.sessions)
+        line = (f"playhead: {calls} API call{'' if calls == 1 else 's'}, {sessions} "
+                f"session{'' if sessions == 1 else 's'}: {counts_phrase(totals(tracker))}")
     if runner.report:
         line += f"; report written to {runner.report}"
     print(line, file=sys.stderr)
