@@ -1,17 +1,24 @@
-"""`playhead proxy` with the dashboard, the real command in a pseudo-terminal: the status line
+"""`playhead proxy` with the dashboard: the real command in a pseudo-terminal (the status line
 says where the proxy listens, a player's calls through that address show up as a session and a
-finding, and `q` stops the proxy cleanly (report written, summary printed)."""
+finding, `q` stops the proxy cleanly), and mitmproxy's own warnings shown as notifications."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
+import socket
+import ssl
 
 import pytest
 from support_tui import Terminal
 
+from playhead.proxy.runner import ProxyRunner
 from playhead.simulate import SCENARIOS, Player
+from playhead.tui.app import Dashboard
+from playhead.tui.launch import DashboardLog
+from playhead.tui.widgets.status import Origin
 
 pytestmark = pytest.mark.slow
 
@@ -37,3 +44,37 @@ def test_proxy_with_dashboard_shows_traffic_and_quits_cleanly(tmp_path):
     assert re.search(r"playhead: 6 API calls, 1 session: 1 error", term.text())
     written = json.loads(report.read_text())
     assert written["summary"]["calls"] == 6 and "ts-units" in {f["rule"] for f in written["findings"]}
+
+
+def test_a_device_refusing_the_ca_is_told_on_screen(tmp_path):
+    """mitmproxy's own warnings reach the dashboard as notifications instead of being written
+    over the screen: here the one a device gives when it does not trust the CA yet."""
+    log = DashboardLog()
+    runner = ProxyRunner(port=0, log=log, options={"confdir": str(tmp_path), "connection_strategy": "lazy"})
+    runner.start()
+    port = runner.listen_address[1]
+    app = Dashboard(runner.tracker, Origin("forward", listen=f"127.0.0.1:{port}"))
+    log.app = app
+
+    def device_without_the_ca() -> None:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"CONNECT example.hb-api.omtrdc.net:443 HTTP/1.1\r\n\r\n")
+            assert sock.recv(1000).startswith(b"HTTP/1.1 200")
+            with pytest.raises(ssl.SSLCertVerificationError):
+                ssl.create_default_context().wrap_socket(sock, server_hostname="example.hb-api.omtrdc.net")
+
+    async def run() -> list[str]:
+        async with app.run_test(size=(160, 48), notifications=True) as pilot:
+            await asyncio.to_thread(device_without_the_ca)
+            for _ in range(100):  # bounded: the warning is logged as the handshake fails
+                await pilot.pause(0.05)
+                shown = [str(n.message) for n in app._notifications]
+                if shown:
+                    return shown
+            return []
+
+    try:
+        shown = asyncio.run(run())
+    finally:
+        runner.stop()
+    assert any("does not trust the proxy's certificate" in line for line in shown), shown

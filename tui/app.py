@@ -55,7 +55,7 @@ REDRAW_INTERVAL = 0.2  # seconds: at most five redraws a second, whatever the tr
 RATE_WINDOW = 5.0  # seconds of history behind "calls/s"
 
 
-class Dashboard(App[int]):
+class Dashboard(App[None]):
     CSS_PATH = Path(__file__).with_name("dashboard.tcss")  # absolute: subclasses live elsewhere
     TITLE = "playhead"
     COMMANDS = App.COMMANDS | {DashboardCommands}
@@ -96,6 +96,7 @@ class Dashboard(App[int]):
         self._hidden: dict[str, int] = {}  # cleared sessions: sid -> calls when cleared
         self._totals = {s: 0 for s in Severity}
         self._counted = 0  # tracker findings counted into _totals
+        self._pane_titles: dict[str | None, Text] = {}
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -198,12 +199,11 @@ class Dashboard(App[int]):
         self._title(feed, title)
         self._title(self.timeline, Text(f"Timeline, {'pings folded' if self.timeline.fold else 'all calls'}"))
 
-    @staticmethod
-    def _title(pane_content, title: Text) -> None:
+    def _title(self, pane_content, title: Text) -> None:
         """Set a pane's border title only when it changed: setting one redraws the pane."""
         pane = pane_content.parent
-        if pane is not None and getattr(pane, "_shown_title", None) != title:
-            pane._shown_title = title
+        if pane is not None and self._pane_titles.get(pane.id) != title:
+            self._pane_titles[pane.id] = title
             pane.border_title = title
 
     # -- what the panes say ---------------------------------------------------------------
@@ -322,6 +322,8 @@ class Dashboard(App[int]):
 
         def write() -> None:
             try:
+                # The proxy waits for the lock while the report renders: copying the sessions
+                # out first would cost about as much, and a report must be one consistent state.
                 with self.tracker.lock:
                     fmt = write_report(self.tracker, path)
             except (OSError, ValueError) as exc:

@@ -72,7 +72,8 @@ class Timeline(RowList):
     # -- keeping up -----------------------------------------------------------------------
 
     def show(self, session: Session | None) -> None:
-        """Look at another session (under the tracker's lock); the cursor goes to its newest call."""
+        """Look at another session (under the tracker's lock): following, the cursor goes to its
+        newest call, else to its first."""
         self.session = session
         self._shown, self._scanned, self._findings_seen = [], 0, 0
         self._scan()
