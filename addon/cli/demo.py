@@ -7,10 +7,12 @@ playing every scenario (clean and broken) through it at once, and the dashboard 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from . import UsageError
 from .check import add_schemas_option
+from .proxy import _is_loopback
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: not a port number (0-65535)")
+    if not _is_loopback(args.listen_host):
+        print(f"playhead: warning: listening on {args.listen_host}: the demo proxy is reachable from "
+              "the network", file=sys.stderr)
     try:
         from ..tui.launch import DEMO_SPEED, run_demo
     except ModuleNotFoundError as exc:

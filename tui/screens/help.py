@@ -19,13 +19,16 @@ yellow deviates from Adobe's guidance; blue is worth knowing.
 
 ## Panes
 
+- **Status line** (top): mode, the proxy's address, how to install the CA, calls/s, recording,
+  follow-live, and the totals of calls, sessions, errors and warnings.
 - **Sessions**: one row per session. The icon is the state ({ICON_PLAYING} playing, {ICON_PAUSED} paused,
   {ICON_BUFFERING} buffering, {ICON_AD} in an ad break, {ICON_CLOSED} closed, {ICON_IDLE} started/idle),
-  coloured by the worst finding (green: nothing wrong). `last` is the age of its newest call.
-- **Lanes**: the selected session across its time: content, ad break, ad, chapter, pause and
-  buffer spans, `|` for each ping, `!` error and `?` warning where findings are. The highlighted
-  column is the call under the timeline's cursor. A missing bookend shows as a span that never
-  ends; a missing ping as a gap in the ping row.
+  coloured by the worst finding (green: nothing wrong). `problem` names the session's worst rule;
+  `last` is the age of its newest call.
+- **Lanes**: the selected session (named on the first line) across its time: content, ad break,
+  ad, chapter, pause and buffer spans, `|` for each ping, `!` error and `?` warning where findings
+  are. The highlighted column is the call under the timeline's cursor. A missing bookend shows as
+  a span that never ends; a missing ping as a gap in the ping row.
 - **Timeline**: the selected session's calls in arrival order: `t` seconds since its first ts,
   `Δts` since the previous call, playhead, event, HTTP status, state after the event, and its
   findings (● error, ▲ warning, · info). Pings are folded into the next row (`+3 pings`)
