@@ -229,10 +229,6 @@ class RowList(ScrollView, can_focus=True):
             if event.chain >= 2:
                 self.selected(index)
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()  # a theme change recolours every row
-
     def on_focus(self) -> None:
         self._refresh_focus_lines()
 
@@ -269,7 +265,7 @@ class RowList(ScrollView, can_focus=True):
         if index >= self._count:
             return Strip.blank(width, base)
         key = self.row_key(index)
-        if key is not None:
+        if key is not None:  # the styles are part of the key: a theme change misses the cache
             key = (key, width, index == self.cursor, self._cursor_style, base)
             strip = self._strips.get(key)
             if strip is not None:
