@@ -97,18 +97,6 @@ def short_sid(sid: str | None, width: int = 8) -> str:
     return text if len(text) <= width else text[:width]
 
 
-def duration(seconds: float) -> str:
-    """12.3 s, 4:05, 1:02:03: short enough for a column."""
-    if seconds < 0:
-        return "-" + duration(-seconds)
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    whole = int(seconds)
-    h, rest = divmod(whole, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
 def age(seconds: float) -> str:
     """How long ago, coarse: 0 s, 42 s, 3 min, 5 h, 2 d."""
     seconds = max(0.0, seconds)

@@ -5,16 +5,16 @@ latency under 200 calls/s, how fast a call reaches the screen, and 100 sessions 
    output a thread drains, as a terminal would; bare `mitmdump` runs beside it; both forward to
    the same loopback upstream (bench_proxy's). One keep-alive client per proxy sends API calls
    as fast as answers come (closed loop), rounds interleaved. Goal: ≥ 0.8 × mitmdump's requests/s.
-2. Keys under load. In this process: a ProxyRunner (its own thread, as in `playhead proxy`) and
-   the Dashboard driven by Textual's Pilot, while a separate process sends 200 calls/s through
-   the proxy. A key press is timed from the moment its Key event is posted (as the terminal
-   driver posts it) until the screen has been refreshed after it (`call_after_refresh`).
-   Goal: p95 ≤ 50 ms.
-3. Freshness. In the same setup, a probe call with a unique event type is sent and timed until
-   the dashboard has drawn its finding. Goal: ≤ 250 ms.
-4. Fluidity. 100 sessions of 1000 calls (100k, fed through the real engine), then one session of
-   100k calls: key latencies for moving, switching session, folding pings and filtering, and the
-   cost of a redraw after new calls arrive.
+2. Keys under load. A child process on its own 160x48 pseudo-terminal runs a ProxyRunner (its own
+   thread, as `playhead proxy` does) and the Dashboard with a real terminal driver, while another
+   process sends 200 calls/s through the proxy. The child posts key events as the terminal driver
+   does and times each until the first frame written after the app has handled everything the
+   key caused (Textual's `_display`, where frames go to the terminal). Goal: p95 ≤ 50 ms.
+3. Freshness. In the same child, a probe call with a unique event type is sent and timed until
+   the frame showing its finding has been written. Goal: ≤ 250 ms.
+4. Fluidity. The same child over 100 sessions of 1000 calls (100k, fed through the real engine),
+   then over one session of 100k calls: key latencies for moving, switching session, folding
+   pings and filtering, and how long 200 more calls take to reach the screen.
 
     .venv/bin/python tests/bench/bench_dashboard.py [--count 2000] [--rounds 3] [--seconds 10]
 
