@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in $(CANDIDATES); do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench check-python clean
+.PHONY: demo test bench screenshot check-python clean
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "playhead needs Python >= 3.12 (3.13 preferred); none found. Install one or run 'make PYTHON=/path/to/python3.13 ...'" >&2; exit 2; }
@@ -30,6 +30,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python tests/bench/run.py
+
+screenshot: $(STAMP)
+	$(VENV)/bin/python -m playhead.tui.screenshot
 
 clean:
 	rm -rf $(VENV) build *.egg-info

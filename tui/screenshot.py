@@ -4,7 +4,7 @@ Runs the real demo (sink-mode proxy on loopback, the simulated players sending r
 it) with the dashboard headless, waits until the broken sessions have raised their findings,
 selects the session whose mid-roll ad break is never closed, and has the app save the screen.
 
-    .venv/bin/python tools/screenshot.py [--output docs/dashboard.svg] [--size 160x48]
+    make screenshot      # = .venv/bin/python -m playhead.tui.screenshot [--output FILE] [--size 160x48]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from playhead.tui.launch import demo_app
+from .launch import demo_app
 
 WAIT_LIMIT = 60.0  # seconds: a bound, the demo needs about 16
 
@@ -49,7 +49,7 @@ async def shoot(output: Path, size: tuple[int, int]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "dashboard.svg")
+    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "screenshot.svg")
     parser.add_argument("--size", default="160x48", help="terminal size, COLUMNSxLINES (default 160x48)")
     args = parser.parse_args()
     width, height = (int(n) for n in args.size.lower().split("x"))
