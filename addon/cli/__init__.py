@@ -21,6 +21,18 @@ class UsageError(Exception):
     """Bad usage or unreadable input: printed as one line, exit code 2."""
 
 
+def dashboard(entry: str, instead: str):
+    """`playhead.tui.launch.<entry>`, or a one-line UsageError naming what to use `instead` when
+    the dashboard (or textual) is not part of this build."""
+    try:
+        launch = importlib.import_module("playhead.tui.launch")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith(("playhead.tui", "textual")):
+            raise UsageError(f"the dashboard is not part of this build (textual missing); {instead}") from None
+        raise
+    return getattr(launch, entry)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playhead",

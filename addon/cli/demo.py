@@ -7,12 +7,11 @@ playing every scenario (clean and broken) through it at once, and the dashboard 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from . import UsageError
+from . import dashboard
 from .check import add_schemas_option
-from .proxy import _is_loopback
+from .proxy import check_listen
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,18 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port {args.port}: not a port number (0-65535)")
-    if not _is_loopback(args.listen_host):
-        print(f"playhead: warning: listening on {args.listen_host}: the demo proxy is reachable from "
-              "the network", file=sys.stderr)
-    try:
-        from ..tui.launch import DEMO_SPEED, run_demo
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith(("playhead.tui", "textual")):
-            raise UsageError("the dashboard is not part of this build (textual missing); "
-                             "try `playhead simulate --list`") from None
-        raise
+    check_listen(args, "the demo proxy")
+    run_demo = dashboard("run_demo", "try `playhead simulate --list`")
     if args.speed is None:
-        args.speed = DEMO_SPEED
+        args.speed = dashboard("DEMO_SPEED", "try `playhead simulate --list`")
     return run_demo(args)

@@ -14,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import UsageError
+from . import UsageError, dashboard
 from .check import add_schemas_option
 
 WAIT_STEP = 0.5  # seconds between checks that the proxy thread is still alive
@@ -51,20 +51,10 @@ def run(args: argparse.Namespace) -> int:
 
         print(script_path())
         return 0
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port {args.port}: not a port number (0-65535)")
-    if not _is_loopback(args.listen_host):
-        print(f"playhead: warning: listening on {args.listen_host}: the proxy is reachable from the "
-              "network, and anyone who reaches it can use it", file=sys.stderr)
+    check_listen(args, "the proxy")
     runner = _runner(args)
     if not args.headless:
-        try:
-            from ..tui.launch import run_live
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("playhead.tui"):
-                raise UsageError("the dashboard is not part of this build; use --headless") from None
-            raise
-        return run_live(args, runner)
+        return dashboard("run_live", "use --headless")(args, runner)
     return run_headless(runner)
 
 
@@ -75,6 +65,15 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_listen(args: argparse.Namespace, what: str) -> None:
+    """--port must be a port; anything but loopback is said aloud (SPEC §1)."""
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: not a port number (0-65535)")
+    if not _is_loopback(args.listen_host):
+        print(f"playhead: warning: listening on {args.listen_host}: {what} is reachable from the "
+              "network, and anyone who reaches it can use it", file=sys.stderr)
 
 
 def _runner(args: argparse.Namespace):

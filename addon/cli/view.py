@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import UsageError
+from . import dashboard
 from .check import add_schemas_option
 
 
@@ -19,11 +19,5 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        from ..tui.launch import run_view
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith(("playhead.tui", "textual")):
-            raise UsageError("the dashboard is not part of this build (textual missing); "
-                             "use `playhead check`") from None
-        raise
+    run_view = dashboard("run_view", "use `playhead check`")
     return run_view(args)
