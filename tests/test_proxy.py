@@ -278,7 +278,7 @@ def test_host_patterns_limit_what_is_captured_and_answered(confdir):
 
 def test_a_silent_session_gets_ping_late_from_the_wall_clock(confdir):
     # Thresholds are options: a 0.5 s ping interval keeps this test short.
-    tracker = Tracker(config=Config(ping_interval=0.5, ping_tolerance=0.2), live=True)
+    tracker = Tracker(config=Config(ping_interval=0.5, ping_tolerance=0.2))
     with running_proxy(confdir, sink=True, tracker=tracker) as proxy:
         client = ProxyClient(proxy.listen_address)
         sid = sid_of(client.post(f"http://{API_HOST}/api/v1/sessions", session_start_body()))

@@ -134,7 +134,7 @@ def test_events_for_a_sid_without_session_start_are_an_unknown_session_at_finish
 
 def test_live_held_events_are_released_as_unknown_session_after_the_hold():
     events = clean_session()[1:3]  # play@1, ping@10
-    tracker = Tracker(schemas=SCHEMAS, live=True)
+    tracker = Tracker(schemas=SCHEMAS)
     tracker.feed_all(events)
     first_seen = events[0].time
     assert tracker.tick(first_seen + tracker.config.hold_seconds - 0.5).findings == []
@@ -283,7 +283,7 @@ def test_an_arrival_check_that_raises_does_not_stop_the_call(monkeypatch):
 def test_live_ping_overdue_is_reported_without_a_further_call_and_only_once():
     s = vod().at(1).play().at(10).ping().at(30).ping().at(50).ping().at(55).session_end()
     cs = calls(s)  # 20 s holes after the pings @10 and @30
-    tracker = Tracker(schemas=SCHEMAS, live=True)
+    tracker = Tracker(schemas=SCHEMAS)
     updates = []
     tracker.subscribe(updates.append)
     tracker.feed_all(cs[:3])
@@ -305,7 +305,7 @@ def test_live_ping_overdue_is_reported_without_a_further_call_and_only_once():
 
 def test_live_session_not_closed_after_ten_minutes_of_silence():
     cs = calls(played(vod(), 15))  # start, play@1, ping@10, then nothing
-    tracker = Tracker(schemas=SCHEMAS, live=True)
+    tracker = Tracker(schemas=SCHEMAS)
     tracker.feed_all(cs)
     last = cs[-1].time
     assert of(tracker, "session-not-closed") == []
@@ -321,7 +321,7 @@ def test_live_session_not_closed_after_ten_minutes_of_silence():
 
 def test_live_timers_leave_a_closed_session_alone():
     cs = clean_session()
-    tracker = Tracker(schemas=SCHEMAS, live=True)
+    tracker = Tracker(schemas=SCHEMAS)
     tracker.feed_all(cs)
     tracker.tick(cs[-1].time + 2)
     tracker.tick(cs[-1].time + 3600)

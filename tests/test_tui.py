@@ -383,7 +383,7 @@ class CountingDashboard(Dashboard):
 
 @pilot_test
 async def test_calls_fed_from_another_thread_show_up_in_batched_redraws():
-    tracker = Tracker(live=True)
+    tracker = Tracker()
     app = CountingDashboard(tracker, Origin("sink", listen="127.0.0.1:0"))
     calls = calls_of()
     async with app.run_test(size=SIZE) as pilot:
@@ -416,7 +416,7 @@ async def test_calls_fed_from_another_thread_show_up_in_batched_redraws():
 
 @pilot_test
 async def test_follow_off_keeps_the_cursor_where_it_is():
-    tracker = Tracker(live=True)
+    tracker = Tracker()
     calls = calls_of("vod-clean")
     tracker.feed_all(calls[:20])
     app = dashboard(tracker, follow=True)

@@ -133,7 +133,7 @@ def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
         raise UsageError("--speed must be more than 0")
     from ..core.tracker import Tracker
 
-    tracker = Tracker(schemas=load_schemas(args.schemas), live=True)
+    tracker = Tracker(schemas=load_schemas(args.schemas))
     log = DashboardLog()
     runner = ProxyRunner(listen_host=args.listen_host, port=args.port, sink=True, record=args.record,
                          report=args.report, tracker=tracker, log=log)

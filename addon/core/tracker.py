@@ -45,11 +45,9 @@ class _Held:
 
 
 class Tracker:
-    def __init__(self, schemas: SchemaSet | None = None, config: Config | None = None,
-                 live: bool = False) -> None:
+    def __init__(self, schemas: SchemaSet | None = None, config: Config | None = None) -> None:
         self.schemas = schemas if schemas is not None else SchemaSet.load()
         self.config = config or Config()
-        self.live = live
         self.sessions: dict[str, Session] = {}
         self.findings: list[Finding] = []
         self.orphans: list[Entry] = []  # sessionStarts that never became a session

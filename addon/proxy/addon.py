@@ -58,7 +58,7 @@ class PlayheadAddon:
     tick_interval = 1.0  # seconds between wall-clock ticks while running
 
     def __init__(self, tracker: Tracker | None = None) -> None:
-        self.tracker: Tracker = tracker if tracker is not None else Tracker(live=True)
+        self.tracker: Tracker = tracker if tracker is not None else Tracker()
         self._tracker_given = tracker is not None
         self._schema_dirs: tuple[str, ...] = ()  # the folders this addon's own tracker was built with
         self.hosts = HostFilter()
@@ -135,7 +135,7 @@ class PlayheadAddon:
             schemas = SchemaSet.load([Path(d).expanduser() for d in dirs])
         except SchemaLoadError as exc:
             raise exceptions.OptionsError(f"playhead_schemas: {exc}") from None
-        self.tracker = Tracker(schemas=schemas, live=True)
+        self.tracker = Tracker(schemas=schemas)
         self._schema_dirs = tuple(dirs)
 
     def _configure_record(self, path: str) -> None:

@@ -70,7 +70,7 @@ class ProxyRunner:
         if tracker is not None and schemas:
             raise ValueError("pass either schemas or a tracker built with them, not both")
         self.tracker = tracker if tracker is not None else Tracker(
-            schemas=SchemaSet.load([Path(s) for s in schemas]), live=True)
+            schemas=SchemaSet.load([Path(s) for s in schemas]))
         self.listen_host = listen_host
         self.port = port
         self.sink = sink

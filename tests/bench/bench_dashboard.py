@@ -376,7 +376,7 @@ def child(mode: str, result_path: str, extra: list[str]) -> None:
 
         sessions, each = int(extra[0]), int(extra[1])
         calls = long_sessions(sessions, each, int(time.time() * 1000) - 3_600_000)
-        tracker = Tracker(live=True)
+        tracker = Tracker()
         began = time.perf_counter()
         for call in calls[:-200]:
             tracker.feed(call)
