@@ -36,9 +36,6 @@ class Chapter:
     span: Span | None = None
 
 
-LIFECYCLE_LABELS = {"started", "playing", "paused", "buffering", "idle", "complete", "ended"}
-
-
 @dataclass(slots=True)
 class State:
     lifecycle: str = "started"

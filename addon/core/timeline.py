@@ -99,7 +99,6 @@ class Timeline(Context):
         self.prev: Entry | None = None  # previous event in timeline order
         self.prev_timed: Entry | None = None  # previous event that had a usable ts ...
         self.prev_ts: int | None = None  # ... and that ts
-        self.dead_status: int | None = None  # 404/410 answered for this sid
         self.families = [f(self) for f in families]
         # Only the hooks a family overrides are called: most families need one or two of four.
         self.hooks = {hook: [f for f in self.families if getattr(type(f), hook) is not getattr(Family, hook)]

@@ -141,7 +141,7 @@ class Tracker:
         sid = call.location_sid
         if call.status == 201 and sid:
             session = self._open(sid, entry)
-            self._replay(sid, session)
+            self._replay(sid)
         elif call.status is None or (call.status == 201 and call.response_headers is None):
             self._unlinked.append(entry)  # linked by order when an unseen sid shows up
         else:
@@ -185,7 +185,7 @@ class Tracker:
                 "session-link-inferred", start,
                 "capture has no response headers: this sessionStart was linked by order to the"
                 " first unseen sid")
-            self._replay(sid, session)
+            self._replay(sid)
             self._add(sid, call)
         else:
             held = self._held.setdefault(sid, _Held([], call.time))
@@ -196,7 +196,7 @@ class Tracker:
         self._timelines[sid].add(self._entry(call, len(session.entries)))
         self._update.touch(session)
 
-    def _replay(self, sid: str, session: Session) -> None:
+    def _replay(self, sid: str) -> None:
         held = self._held.pop(sid, None)
         for call in held.calls if held else ():
             self._add(sid, call)
