@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import http.client
 import ipaddress
+import itertools
 import json
 import queue
 import re
@@ -313,35 +314,30 @@ class Output:
             self._queue.put(line)
         self._queue.put(None)
 
-    def wait_for(self, pattern: str, timeout: float = TIMEOUT) -> re.Match[str]:
-        regex = re.compile(pattern)
-        for line in self.lines:
-            if m := regex.search(line):
-                return m
+    def _more(self, timeout: float):
+        """Lines as they arrive, until the stream closes or `timeout` seconds have passed."""
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             try:
                 line = self._queue.get(timeout=remaining)
             except queue.Empty:
-                break
+                return
             if line is None:
-                break
+                return
             self.lines.append(line)
+            yield line
+
+    def wait_for(self, pattern: str, timeout: float = TIMEOUT) -> re.Match[str]:
+        regex = re.compile(pattern)
+        for line in itertools.chain(list(self.lines), self._more(timeout)):  # stop at the first match
             if m := regex.search(line):
                 return m
         raise AssertionError(f"no line matching {pattern!r} within {timeout} s:\n{self.text}")
 
     def rest(self, timeout: float = TIMEOUT) -> str:
         """Everything until the stream closes (the process ended)."""
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            try:
-                line = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            self.lines.append(line)
+        for _ in self._more(timeout):
+            pass
         return self.text
 
     @property
