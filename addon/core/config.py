@@ -1,4 +1,5 @@
-"""Thresholds of the rules. SPEC §5 says thresholds are options; these are its defaults."""
+"""Thresholds of the rules (SPEC §5 says they are options; these are its defaults), and the cap
+on the calls a long run keeps in memory (SPEC §9)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class Config:
     rate_min: float = 2.0  # ... and by more than 2 s ...
     rate_window: float = 10.0  # ... over at least 10 s of playing
     hold_seconds: float = 5.0  # live: how long events of an unseen sid wait for their sessionStart
+    max_calls: int | None = None  # calls kept in memory (core/retention.py); None: all of them
 
     @property
     def ping_limit(self) -> float:

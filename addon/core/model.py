@@ -40,7 +40,8 @@ class Session:
     """One playback session, keyed by its sid."""
 
     sid: str
-    entries: list[Entry] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)  # the calls kept in memory, oldest first
+    dropped: int = 0  # earlier calls dropped from memory by the cap (core/retention.py)
     findings: list[Finding] = field(default_factory=list)
     spans: list[Span] = field(default_factory=list)
     ping_ts: list[int] = field(default_factory=list)
@@ -68,7 +69,13 @@ class Session:
 
     @property
     def calls(self) -> int:
-        return len(self.entries)
+        """Every call the session had, kept in memory or dropped by the cap."""
+        return self.dropped + len(self.entries)
+
+    def entry(self, index: int) -> Entry | None:
+        """Call `index` (arrival order), or None when it was dropped from memory or never was."""
+        i = index - self.dropped
+        return self.entries[i] if 0 <= i < len(self.entries) else None
 
     def add_finding(self, finding: Finding) -> None:
         self.findings.append(finding)

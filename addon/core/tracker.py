@@ -19,6 +19,7 @@ from .config import Config
 from .findings import Finding
 from .model import Entry, Session
 from .parse import BodyError, event_fields, mapping, parse_body
+from .retention import Retention
 from .rules import FAMILIES, BodyChecks
 from .schemas import SchemaSet
 from .timeline import Context, Timeline
@@ -52,6 +53,7 @@ class Tracker:
         self.findings: list[Finding] = []
         self.orphans: list[Entry] = []  # sessionStarts that never became a session
         self.calls = 0
+        self.retention = Retention(self.config.max_calls)
         self._timelines: dict[str, Timeline] = {}
         self._unlinked: deque[Entry] = deque()  # 201s captured without response headers
         self._held: dict[str, _Held] = {}
@@ -72,6 +74,8 @@ class Tracker:
         if endpoint is None:
             return Update()
         self.calls += 1
+        if self.calls > self.retention.trim_at:
+            self._run(self.retention.trim, self)
         return self._run(self._feed, call, endpoint)
 
     def feed_all(self, calls: Iterable[Call]) -> None:
@@ -170,7 +174,7 @@ class Tracker:
             if start.event is not None and start.event_type == "sessionStart":
                 session.params = dict(mapping(start.event, "params"))
             session.has_start = True
-            start.index = len(session.entries)
+            start.index = session.calls
             self._timelines[sid].add(start)
         self._update.touch(session)
         return session
@@ -193,7 +197,7 @@ class Tracker:
 
     def _add(self, sid: str, call: Call) -> None:
         session = self.sessions[sid]
-        self._timelines[sid].add(self._entry(call, len(session.entries)))
+        self._timelines[sid].add(self._entry(call, session.calls))
         self._update.touch(session)
 
     def _replay(self, sid: str) -> None:

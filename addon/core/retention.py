@@ -1,0 +1,86 @@
+"""Long runs: a cap on the calls the tracker keeps in memory (SPEC §9). The recording keeps all.
+
+A live proxy left running for a day sees millions of calls; each retained call costs its bodies and
+its parsed event. When the tracker holds more calls than `Config.max_calls`, a trim drops entries:
+
+1. closed sessions (sessionComplete/sessionEnd seen) are summarised, oldest first: their calls go,
+   the session keeps its counts, findings, spans, ping ticks, params and first/last ts; then the
+   oldest rejected sessionStarts go (nothing more can happen to them either);
+2. if that is not enough, the oldest calls of open sessions go, oldest by when they were seen
+   across all open sessions.
+
+Every session keeps its newest call whatever happens: the rules that speak at a tick or at the end
+of the capture (ping overdue, not closed, break still open) attach their finding to it. Everything
+else the rules remember lives in their own state in the Timeline, never in the dropped entries.
+Findings keep their call index; `Session.entry(i)` is None for a dropped call and `Session.dropped`
+says how many went.
+
+Cost: a trim goes down to 90 % of the cap, so the next one waits for a tenth of the cap to arrive;
+its work (one pass over the sessions, then the calls it drops) is shared by those calls.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from .model import Session
+
+if TYPE_CHECKING:
+    from .tracker import Tracker
+
+DEFAULT_LIVE_CAP = 200_000  # calls: the proxy and the dashboard; `check` keeps everything by default
+
+
+class Retention:
+    """The cap and what it has dropped so far; `trim` runs under the tracker's lock."""
+
+    def __init__(self, cap: int | None) -> None:
+        if cap is not None and cap < 1:
+            raise ValueError(f"max_calls must be at least 1, not {cap}")
+        self.cap = cap
+        self.batch = max(1, cap // 10) if cap else 0
+        self.dropped = 0  # calls dropped from memory: sessions' and rejected sessionStarts'
+        # The tracker trims when its call count passes this: one comparison per call.
+        self.trim_at: float = cap if cap is not None else float("inf")
+
+    def trim(self, tracker: Tracker) -> None:
+        assert self.cap is not None
+        need = tracker.calls - self.dropped - (self.cap - self.batch)
+        open_sessions = []
+        for session in tracker.sessions.values():
+            if len(session.entries) <= 1:
+                continue
+            if session.closed_by is None:
+                open_sessions.append(session)
+            elif need > 0:
+                need -= self._drop(session, len(session.entries) - 1)
+        if need > 0 and tracker.orphans:  # rejected sessionStarts: nothing more can happen to them
+            k = min(need, len(tracker.orphans))
+            del tracker.orphans[:k]
+            self.dropped += k
+            need -= k
+        if need > 0:
+            self._drop_oldest(open_sessions, need)
+        # Held calls (a sid not linked yet) cannot go: when nothing more could, wait a batch.
+        self.trim_at = max(self.cap + self.dropped, tracker.calls + self.batch)
+
+    def _drop(self, session: Session, count: int) -> int:
+        del session.entries[:count]
+        session.dropped += count
+        self.dropped += count
+        return count
+
+    def _drop_oldest(self, sessions: list[Session], need: int) -> None:
+        """Drop the `need` calls seen first across `sessions`, each keeping its newest call."""
+        def droppable(session: Session) -> Iterator[tuple[float, str]]:
+            older = itertools.islice(session.entries, len(session.entries) - 1)
+            return ((e.call.time, session.sid) for e in older)
+
+        oldest = itertools.islice(heapq.merge(*map(droppable, sessions)), need)
+        by_sid = {s.sid: s for s in sessions}
+        for sid, count in Counter(sid for _, sid in oldest).items():
+            self._drop(by_sid[sid], count)
