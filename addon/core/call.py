@@ -47,11 +47,23 @@ def header(headers: Headers | None, name: str) -> str | None:
     return None
 
 
+_AUTHORITY = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*")
+
+
+def url_path(url: str) -> str:
+    """The path of a URL, even one whose authority urlsplit rejects ("http://[::1/api/..." from a
+    hostile capture or Location header): the path still decides what the call is."""
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return re.split(r"[?#]", _AUTHORITY.sub("", url, count=1), maxsplit=1)[0]
+
+
 def sid_from_location(location: str | None) -> str | None:
     """The session id is the last path segment of the 201's Location (absolute or relative)."""
     if not location:
         return None
-    path = urlsplit(location.strip()).path.rstrip("/")
+    path = url_path(location.strip()).rstrip("/")
     if not re.search(r"/sessions/[^/]+$", path):
         return None
     return path.rsplit("/", 1)[-1] or None
@@ -78,11 +90,14 @@ class Call:
 
     @property
     def path(self) -> str:
-        return urlsplit(self.url).path
+        return url_path(self.url)
 
     @property
     def host(self) -> str:
-        return urlsplit(self.url).hostname or ""
+        try:
+            return urlsplit(self.url).hostname or ""
+        except ValueError:  # an unparsable authority names no host
+            return ""
 
     @property
     def endpoint(self) -> tuple[Endpoint, str | None] | None:

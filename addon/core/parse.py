@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any
 
 
@@ -32,6 +33,11 @@ def parse_body(body: bytes | None, limit: int) -> dict[str, Any]:
         raise BodyError("body is nested too deeply to parse") from None
     except json.JSONDecodeError as exc:
         raise BodyError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except BodyError:  # NaN or Infinity, from _reject_constant
+        raise
+    except ValueError:  # Python refuses integers of over 4300 digits (int_max_str_digits)
+        raise BodyError(f"body holds a number of over {sys.get_int_max_str_digits()} digits;"
+                        " not parsed") from None
     if not isinstance(value, dict):
         raise BodyError(f"JSON {type(value).__name__} where an event object was expected")
     return value
@@ -41,7 +47,11 @@ def number(value: Any) -> float | None:
     """A finite JSON number (not a bool), else None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond any float: as unusable as Infinity
+        return None
+    return value if math.isfinite(value) else None
 
 
 def event_fields(event: dict[str, Any]) -> tuple[str | None, int | None, float | None]:

@@ -86,6 +86,8 @@ def _entries(path: str, data: bytes) -> list[Any]:
         raise not_har(f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
     except RecursionError:
         raise not_har("JSON nested too deeply") from None
+    except ValueError:  # Python refuses integers of over 4300 digits (int_max_str_digits)
+        raise not_har("JSON holds a number too long to read") from None
     if not isinstance(doc, dict):
         raise not_har(f"top level is a JSON {type(doc).__name__}, not an object")
     log = doc.get("log")
@@ -156,7 +158,10 @@ def _headers(value: Any) -> tuple[Headers, dict[str, str]]:
 
 
 def _absolute(url: str, pseudo: dict[str, str], headers: Headers) -> str:
-    if urlsplit(url).scheme:
+    try:
+        if urlsplit(url).scheme:
+            return url
+    except ValueError:  # "http://[::1/..." has a scheme, and an authority urlsplit rejects
         return url
     authority = pseudo.get(":authority") or header(headers, "host")
     if not authority:

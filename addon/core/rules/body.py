@@ -12,6 +12,7 @@ from ..schemas import EVENT_TYPES
 from ..timeline import Family
 
 FAMILY = "body"
+_INF = float("inf")
 R = Severity
 
 rule("body-not-json", R.ERROR, family=FAMILY,
@@ -141,12 +142,16 @@ class BodyChecks(Family):
     def _ts(self, e: Entry) -> None:
         ts = e.ts
         if ts is None:
-            return
+            # Beyond ±1e18 the timeline leaves ts out (e.ts is None), but it is still the wrong unit.
+            ts = mapping(e.event, "playerTime").get("ts")
+            if isinstance(ts, bool) or not isinstance(ts, (int, float)) or ts in (_INF, -_INF) or ts != ts:
+                return
         if ts < 1e11 or ts > 1e14:
             self.ctx.bad_ts = True
             if self._first("ts-units"):
                 guess = "seconds or a relative clock" if ts < 1e11 else "microseconds"
-                self.ctx.emit("ts-units", e, f"ts {ts} is not epoch milliseconds (looks like {guess});"
+                shown = str(ts) if len(str(ts)) <= 24 else f"{str(ts)[:8]}... ({len(str(ts))} digits)"
+                self.ctx.emit("ts-units", e, f"ts {shown} is not epoch milliseconds (looks like {guess});"
                               " reported once per session")
 
     def _custom(self, e: Entry, kind: str | None, custom: dict) -> None:
