@@ -7,7 +7,7 @@ live and offline runs share every line of validation.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from urllib.parse import urlsplit
 
@@ -15,6 +15,9 @@ Headers = tuple[tuple[str, str], ...]
 
 _SESSIONS = re.compile(r"/api/v1/sessions/?$")
 _EVENTS = re.compile(r"/api/v1/sessions/([^/?#]+)/events/?$")
+
+
+_UNKNOWN = object()  # Call._route before it is worked out
 
 
 class Endpoint(Enum):
@@ -27,6 +30,8 @@ def classify(path: str) -> tuple[Endpoint, str | None] | None:
 
     Returns (SESSIONS, None), (EVENTS, sid) or None for anything else.
     """
+    if "/api/v1/sessions" not in path:
+        return None  # almost everything a proxy sees: no need to look closer
     path = path.split("?", 1)[0]
     if _SESSIONS.search(path):
         return Endpoint.SESSIONS, None
@@ -87,6 +92,7 @@ class Call:
     response_body: bytes | None = None
     time: float = 0.0  # epoch seconds when the request was sent/seen
     source: str = ""  # where it came from, for messages: "file.har#12", a flow id
+    _route: object = field(default=_UNKNOWN, init=False, repr=False, compare=False)
 
     @property
     def path(self) -> str:
@@ -100,10 +106,18 @@ class Call:
             return ""
 
     @property
+    def route(self) -> tuple[Endpoint, str | None] | None:
+        """Which API endpoint the path is, whatever the method (see `classify`); worked out once,
+        because readers, the tracker and the body rules all ask."""
+        route = self._route
+        if route is _UNKNOWN:
+            route = self._route = classify(self.path)
+        return route
+
+    @property
     def endpoint(self) -> tuple[Endpoint, str | None] | None:
-        if self.method.upper() != "POST":
-            return None
-        return classify(self.path)
+        """The route of a POST, the only method the API takes; None for anything else."""
+        return self.route if self.method == "POST" or self.method.upper() == "POST" else None
 
     @property
     def location_sid(self) -> str | None:

@@ -38,12 +38,13 @@ import binascii
 import gzip
 import json
 import os
-import re
 import zlib
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+import orjson
 
 from playhead.core.call import Call, Headers, header
 from playhead.io.reader import Capture, CaptureError, open_binary
@@ -77,17 +78,9 @@ def _entries(path: str, data: bytes) -> list[Any]:
         except zlib.error as e:
             raise not_har(f"zlib data that does not decompress: {e}") from None
     try:
-        text = data.decode("utf-8-sig")  # Fiddler and some Windows tools write a BOM
-    except UnicodeDecodeError as e:
-        raise not_har(f"not UTF-8 text at byte {e.start}") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise not_har(f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
-    except RecursionError:
-        raise not_har("JSON nested too deeply") from None
-    except ValueError:  # Python refuses integers of over 4300 digits (int_max_str_digits)
-        raise not_har("JSON holds a number too long to read") from None
+        doc = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))  # Fiddler and others write a BOM
+    except orjson.JSONDecodeError:
+        doc = _parse_slowly(data, not_har)  # json decides what orjson refuses, and explains
     if not isinstance(doc, dict):
         raise not_har(f"top level is a JSON {type(doc).__name__}, not an object")
     log = doc.get("log")
@@ -97,6 +90,23 @@ def _entries(path: str, data: bytes) -> list[Any]:
     if not isinstance(entries, list):
         raise not_har("no log.entries list")
     return entries
+
+
+def _parse_slowly(data: bytes, not_har: Callable[[str], CaptureError]) -> Any:
+    """What orjson refuses: surrogate escapes (mitmproxy writes non-UTF-8 bodies so), integers
+    beyond 64 bits, or a file that is not JSON at all, which `json` then explains."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise not_har(f"not UTF-8 text at byte {e.start}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise not_har(f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    except RecursionError:
+        raise not_har("JSON nested too deeply") from None
+    except ValueError:  # Python refuses integers of over 4300 digits (int_max_str_digits)
+        raise not_har("JSON holds a number too long to read") from None
 
 
 def _calls(path: str, entries: list[Any], capture: Capture) -> Generator[Call, None, None]:
@@ -158,6 +168,8 @@ def _headers(value: Any) -> tuple[Headers, dict[str, str]]:
 
 
 def _absolute(url: str, pseudo: dict[str, str], headers: Headers) -> str:
+    if url.startswith(("https://", "http://")):
+        return url
     try:
         if urlsplit(url).scheme:
             return url
@@ -305,18 +317,13 @@ def _decompress(data: bytes, content_encoding: str | None, what: str, capture: C
     return data
 
 
-_FRACTION = re.compile(r"(\.\d{6})\d+")
-
-
 def _started(value: Any, source: str, capture: Capture) -> float:
     if value is None or value == "":
         return 0.0
     if isinstance(value, str):
-        text = _FRACTION.sub(r"\1", value.strip())  # .NET exporters write 7 fraction digits
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
         try:
-            moment = datetime.fromisoformat(text)
+            # Python >= 3.12 reads "Z", offsets and .NET's seven fraction digits itself.
+            moment = datetime.fromisoformat(value.strip())
         except ValueError:
             pass
         else:

@@ -13,7 +13,7 @@ import stat
 from collections.abc import Callable, Generator, Iterator
 from typing import BinaryIO
 
-from playhead.core.call import Call, classify
+from playhead.core.call import Call
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 
@@ -58,7 +58,7 @@ class Capture(Iterator[Call]):
         while True:
             call = next(self._calls)
             self.entries += 1
-            if classify(call.path) is not None:
+            if call.route is not None:
                 self.kept += 1
                 return call
 
