@@ -19,7 +19,8 @@ pytestmark = pytest.mark.slow
 
 
 def demo_args(**overrides) -> argparse.Namespace:
-    values = dict(listen_host="127.0.0.1", port=0, speed=10.0, scenario=[], record=None, report=None, schemas=[])
+    values = dict(listen_host="127.0.0.1", port=0, speed=10.0, scenario=[], record=None, report=None, schemas=[],
+                  max_calls=0)
     values.update(overrides)
     return argparse.Namespace(**values)
 

@@ -19,7 +19,7 @@ def screen_text(app) -> str:
 
 
 def test_view_over_a_har_shows_its_session_findings_and_schema_paths():
-    app = view_app(argparse.Namespace(files=[DATA / "reader_chrome.har"], schemas=[]))
+    app = view_app(argparse.Namespace(files=[DATA / "reader_chrome.har"], schemas=[], max_calls=0))
 
     async def run() -> None:
         async with app.run_test(size=(160, 48)) as pilot:

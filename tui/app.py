@@ -48,6 +48,7 @@ from .widgets.hint import FindingHint
 from .widgets.keybar import KeyBar
 from .widgets.lanes import Lanes
 from .widgets.sessions import SessionsTable
+from .widgets.dropped import DroppedNotice, dropped_text
 from .widgets.status import Counts, Origin, StatusLine
 from .widgets.timeline import Timeline
 
@@ -107,6 +108,7 @@ class Dashboard(App[None]):
         self.sessions_table = SessionsTable(id="sessions", lock=lock, clock=self.clock)
         self.lanes = Lanes(id="lanes", lock=lock)
         self.timeline = Timeline(id="timeline", lock=lock)
+        self.dropped = DroppedNotice(id="dropped")
         self.findings = FindingsFeed(self.tracker.findings, self.tracker.sessions, id="findings", lock=lock)
         self.hint = FindingHint(id="hint")
         self.status_line = StatusLine(id="status")
@@ -116,6 +118,7 @@ class Dashboard(App[None]):
         with Horizontal(id="lower"):
             with Vertical(id="timeline-pane", classes="pane"):
                 yield self.lanes
+                yield self.dropped
                 yield self.timeline
             with Vertical(id="findings-pane", classes="pane"):
                 yield self.findings
@@ -157,6 +160,7 @@ class Dashboard(App[None]):
         with self.tracker.lock:
             self.sessions_table.show([s for s in self.tracker.sessions.values() if self._shown(s)])
             self.timeline.sync()
+            self._show_dropped()
             self.findings.sync()
             self.hint.show(self.findings.current)  # here, not a frame later via its message
             for finding in self.tracker.findings[self._counted:]:
@@ -186,7 +190,7 @@ class Dashboard(App[None]):
         (t0, c0), (t1, c1) = self._rates[0], self._rates[-1]
         rate = (c1 - c0) / (t1 - t0) if t1 - t0 >= 0.5 else None
         counts = Counts(calls, self.sessions_table.row_count, self._totals[Severity.ERROR],
-                        self._totals[Severity.WARNING])
+                        self._totals[Severity.WARNING], self.tracker.retention.dropped)
         self.status_line.show(self.origin, counts, rate, self.follow)
 
     def _titles(self) -> None:
@@ -214,8 +218,18 @@ class Dashboard(App[None]):
             session = self.tracker.sessions.get(message.sid)
             if session is not self.timeline.session:
                 self.timeline.show(session)
+                self._show_dropped()
         self.lanes.show(session, self._marker_ts())
         self._titles()
+
+    def _show_dropped(self) -> None:
+        """The line above the timeline when the memory cap dropped calls of its session (under
+        the tracker's lock)."""
+        self.dropped.show(self.timeline.session, self.tracker.retention.cap, self.origin)
+
+    def _dropped_call(self, what: str) -> None:
+        """Say that a call asked for is no longer in memory, and where it still is."""
+        self.notify(dropped_text(f"{what} was", self.tracker.retention.cap, self.origin), markup=False)
 
     @on(SessionChosen)
     def _session_chosen(self) -> None:
@@ -234,9 +248,9 @@ class Dashboard(App[None]):
     def _call_chosen(self, message: CallChosen) -> None:
         with self.tracker.lock:
             session = self.tracker.sessions.get(message.sid)
-            if session is None or not 0 <= message.index < len(session.entries):
+            entry = session.entry(message.index) if session is not None else None
+            if entry is None:
                 return
-            entry = session.entries[message.index]
         self.push_screen(CallDetail(session, entry, self.tracker.lock))
 
     @on(FindingHighlighted)
@@ -259,6 +273,8 @@ class Dashboard(App[None]):
                 orphan = next((e for e in self.tracker.orphans if any(f is finding for f in e.findings)), None)
                 if orphan is not None:
                     self.push_screen(CallDetail(None, orphan, self.tracker.lock))
+                elif finding.call is not None and self.tracker.retention.dropped:
+                    self._dropped_call("that rejected sessionStart")
                 else:
                     self.notify("this finding is about the capture, not a call", markup=False)
                 return
@@ -271,7 +287,10 @@ class Dashboard(App[None]):
             if not self.sessions_table.select_sid(session.sid):
                 return
             self.timeline.show(session)
+            self._show_dropped()
             if finding.call is not None:
+                if session.entry(finding.call) is None and finding.call < session.dropped:
+                    self._dropped_call(f"call {finding.call}")
                 self.timeline.go_to_call(finding.call)
         self.lanes.show(session, self._marker_ts())
         self._titles()
@@ -340,6 +359,7 @@ class Dashboard(App[None]):
             self._hidden.update({sid: s.calls for sid, s in self.tracker.sessions.items()})
             self.findings.clear()
             self.timeline.show(None)
+            self._show_dropped()
         self.lanes.show(None)
         self.redraw()
         self.notify("cleared: new sessions and findings will show; reports keep everything", timeout=3)

@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..io.reports.summary import counts_phrase, totals
 from .app import Dashboard
 from .messages import ProxyLogged
 from .widgets.status import Origin
@@ -69,14 +68,9 @@ def _serve(app: Dashboard, runner) -> int:
         except ProxyError as exc:
             print(f"playhead: {exc}", file=sys.stderr)
             return 1
-    tracker = runner.tracker
-    with tracker.lock:
-        calls, sessions = tracker.calls, len(tracker.sessions)
-        line = (f"playhead: {calls} API call{'' if calls == 1 else 's'}, {sessions} "
-                f"session{'' if sessions == 1 else 's'}: {counts_phrase(totals(tracker))}")
-    if runner.report:
-        line += f"; report written to {runner.report}"
-    print(line, file=sys.stderr)
+    from ..cli.proxy import run_summary
+
+    print(run_summary(runner), file=sys.stderr)
     return 0
 
 
@@ -121,7 +115,7 @@ def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
     """The demo, started: (app, runner, player). The runner listens in sink mode; the app's
     loader plays the scenarios through it. Callers run the app, then stop player and runner."""
     from ..cli import UsageError
-    from ..cli.check import load_schemas
+    from ..cli.check import load_schemas, tracker_config
     from ..proxy.runner import ProxyRunner
     from ..simulate import SCENARIOS, Player
 
@@ -133,7 +127,7 @@ def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
         raise UsageError("--speed must be more than 0")
     from ..core.tracker import Tracker
 
-    tracker = Tracker(schemas=load_schemas(args.schemas))
+    tracker = Tracker(schemas=load_schemas(args.schemas), config=tracker_config(args))
     log = DashboardLog()
     runner = ProxyRunner(listen_host=args.listen_host, port=args.port, sink=True, record=args.record,
                          report=args.report, tracker=tracker, log=log)
@@ -177,7 +171,7 @@ def run_demo(args: argparse.Namespace) -> int:
 def view_app(args: argparse.Namespace) -> Dashboard:
     """The dashboard over saved captures; the files are read on a worker thread once it runs."""
     from ..cli import UsageError
-    from ..cli.check import load_schemas
+    from ..cli.check import load_schemas, tracker_config
     from ..core.tracker import Tracker
     from ..io.capture import CaptureError, detect_format, read_capture
 
@@ -187,7 +181,7 @@ def view_app(args: argparse.Namespace) -> Dashboard:
             detect_format(path)
         except CaptureError as exc:
             raise UsageError(str(exc)) from None
-    tracker = Tracker(schemas=load_schemas(args.schemas))
+    tracker = Tracker(schemas=load_schemas(args.schemas), config=tracker_config(args))
 
     def load(app: Dashboard) -> None:
         for path in paths:

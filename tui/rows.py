@@ -251,7 +251,7 @@ def state_after_cell(entry: Entry) -> Text:
 
 def call_cells(session: Session, entry: Entry, folded: int = 0) -> list[Text]:
     """One call of the timeline. Δts is against the previous call in arrival order."""
-    previous = session.entries[entry.index - 1] if entry.index > 0 else None
+    previous = session.entry(entry.index - 1)  # None for the first call, or one dropped by the cap
     status = entry.call.status
     status_style = "red" if status is not None and status >= 400 else "dim"
     return [

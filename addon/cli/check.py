@@ -24,12 +24,38 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fail-on", choices=("error", "warning"), default="error",
                    help="lowest severity that makes the exit code 1 (default: error)")
     add_schemas_option(p)
+    add_max_calls_option(p, 0)
     p.set_defaults(run=run)
 
 
 def add_schemas_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schemas", type=Path, action="append", default=[], metavar="DIR",
                    help="extra JSON Schemas (<eventType>.json, all.json) that tighten the built-in ones")
+
+
+def _calls(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of calls") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text}: must be 0 (keep every call) or more")
+    return value
+
+
+def add_max_calls_option(p: argparse.ArgumentParser, default: int) -> None:
+    """--max-calls: the memory cap of a long run (core/retention.py); 0 keeps every call."""
+    p.add_argument("--max-calls", type=_calls, default=default, metavar="N",
+                   help=f"keep at most N calls in memory (default {f'{default:,}' if default else 'all'}; 0: all): beyond it, "
+                        "closed sessions are summarised and the oldest calls dropped from memory; findings, "
+                        "counts and recordings keep everything")
+
+
+def tracker_config(args: argparse.Namespace):
+    """The engine's Config for these flags."""
+    from ..core.config import Config
+
+    return Config(max_calls=args.max_calls or None)
 
 
 def load_schemas(dirs: list[Path]):
@@ -57,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from ..io.reports import format_for_path, render, write_report
     from ..io.reports.safe import literal
 
-    tracker = Tracker(schemas=load_schemas(args.schemas))
+    tracker = Tracker(schemas=load_schemas(args.schemas), config=tracker_config(args))
     unreadable = False
     for path in args.files:
         try:

@@ -10,8 +10,8 @@ import argparse
 from pathlib import Path
 
 from . import dashboard
-from .check import add_schemas_option
-from .proxy import check_listen
+from .check import add_max_calls_option, add_schemas_option
+from .proxy import DEFAULT_LIVE_CAP, check_listen
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--record", type=Path, metavar="FILE", help="also record the calls to this JSON Lines file")
     p.add_argument("--report", type=Path, metavar="FILE", help="write a report when the demo ends")
     add_schemas_option(p)
+    add_max_calls_option(p, DEFAULT_LIVE_CAP)
     p.set_defaults(run=run)
 
 

@@ -15,8 +15,9 @@ import threading
 from pathlib import Path
 
 from . import UsageError, dashboard
-from .check import add_schemas_option
+from .check import add_max_calls_option, add_schemas_option, tracker_config
 
+DEFAULT_LIVE_CAP = 200_000  # calls kept in memory by the proxy and the dashboard (--max-calls)
 WAIT_STEP = 0.5  # seconds between checks that the proxy thread is still alive
 
 
@@ -38,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_schemas_option(p)
     p.add_argument("--host", dest="hosts", action="append", default=[], metavar="PATTERN",
                    help="only capture this host (shell wildcards, repeatable); default: any host")
+    add_max_calls_option(p, DEFAULT_LIVE_CAP)
     p.add_argument("--headless", action="store_true",
                    help="no dashboard: findings stream to the console")
     p.add_argument("--script-path", action="store_true",
@@ -89,7 +91,7 @@ def _runner(args: argparse.Namespace):
     try:
         return ProxyRunner(listen_host=args.listen_host, port=args.port, sink=args.sink,
                            record=args.record, report=args.report, schemas=args.schemas,
-                           hosts=args.hosts, log=sys.stderr)
+                           hosts=args.hosts, config=tracker_config(args), log=sys.stderr)
     except SchemaLoadError as exc:
         raise UsageError(str(exc)) from None
 
@@ -119,7 +121,7 @@ def run_headless(runner) -> int:
         except ProxyError as exc:
             print(f"playhead: {exc}", file=sys.stderr)
             return 1
-        print(_summary(runner), file=sys.stderr)
+        print(run_summary(runner), file=sys.stderr)
         return 0
     finally:
         for sig, handler in previous.items():
@@ -141,7 +143,8 @@ def _banner(runner) -> str:
     return "\n".join(lines)
 
 
-def _summary(runner) -> str:
+def run_summary(runner) -> str:
+    """The line a stopped proxy (headless or under the dashboard) leaves on the console."""
     from ..io.reports.summary import counts_phrase, totals
 
     tracker = runner.tracker
@@ -149,6 +152,10 @@ def _summary(runner) -> str:
         text = (f"playhead: {tracker.calls} API call{'' if tracker.calls == 1 else 's'}, "
                 f"{len(tracker.sessions)} session{'' if len(tracker.sessions) == 1 else 's'}: "
                 f"{counts_phrase(totals(tracker))}")
+        dropped, cap = tracker.retention.dropped, tracker.retention.cap
+    if dropped:
+        text += (f"; {dropped:,} call{'' if dropped == 1 else 's'} dropped from memory (--max-calls {cap:,})"
+                 f"{', the recording keeps every call' if runner.record else ''}")
     if runner.report:
         text += f"; report written to {runner.report}"
     return text

@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from . import dashboard
-from .check import add_schemas_option
+from .check import add_max_calls_option, add_schemas_option
+from .proxy import DEFAULT_LIVE_CAP
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "explore their sessions, timelines and findings in the dashboard.")
     p.add_argument("files", nargs="+", metavar="FILE", type=Path)
     add_schemas_option(p)
+    add_max_calls_option(p, DEFAULT_LIVE_CAP)
     p.set_defaults(run=run)
 
 

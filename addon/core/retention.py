@@ -32,7 +32,9 @@ from .model import Session
 if TYPE_CHECKING:
     from .tracker import Tracker
 
-DEFAULT_LIVE_CAP = 200_000  # calls: the proxy and the dashboard; `check` keeps everything by default
+# A closing event that arrived may still wait in the reorder window (offline, until the capture
+# ends): the session counts as closed for the cap as soon as it is seen.
+_CLOSING = frozenset({"sessionComplete", "sessionEnd"})
 
 
 class Retention:
@@ -54,7 +56,7 @@ class Retention:
         for session in tracker.sessions.values():
             if len(session.entries) <= 1:
                 continue
-            if session.closed_by is None:
+            if session.closed_by is None and session.entries[-1].event_type not in _CLOSING:
                 open_sessions.append(session)
             elif need > 0:
                 need -= self._drop(session, len(session.entries) - 1)

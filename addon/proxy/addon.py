@@ -250,9 +250,12 @@ class PlayheadAddon:
         if finding.session is None or finding.call is None:
             return flow  # a call that got no session (rejected start) or playhead's own failure
         session = self.tracker.sessions.get(finding.session)
-        if session is None or not 0 <= finding.call < len(session.entries):
+        if session is None or not 0 <= finding.call < session.calls:
             return flow
-        about = session.entries[finding.call].call
+        entry = session.entry(finding.call)
+        if entry is None:
+            return None  # dropped from memory by the cap (core/retention.py): its flow is long gone
+        about = entry.call
         return flow if about is call else self._recent.get(id(about))
 
     def _publish(self, findings: list[Finding], flow: http.HTTPFlow | None, call: Call | None) -> None:

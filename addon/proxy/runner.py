@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..core.config import Config
 from ..core.schemas import SchemaSet
 from ..core.tracker import Tracker
 from ..io.reports.safe import literal
@@ -47,8 +48,8 @@ class ProxyError(Exception):
 class ProxyRunner:
     """mitmproxy + playhead in a background thread.
 
-    `schemas`: folders of extra JSON Schemas (the runner builds the tracker); or pass a ready
-    `tracker` instead (e.g. with a custom Config). `options`: further mitmproxy options by name
+    `schemas`: folders of extra JSON Schemas and `config` (thresholds, the memory cap): the runner
+    builds the tracker with them; or pass a ready `tracker` instead. `options`: further mitmproxy options by name
     (`confdir`, `ssl_insecure`, `hardump`, `mode` ...). `log`: a stream for mitmproxy's own
     warnings and errors once listening (TLS handshakes a device refused, unreachable upstreams);
     None keeps them quiet (the dashboard).
@@ -64,13 +65,16 @@ class ProxyRunner:
         schemas: Sequence[str | os.PathLike[str]] = (),
         hosts: Sequence[str] = (),
         tracker: Tracker | None = None,
+        config: Config | None = None,
         options: Mapping[str, Any] | None = None,
         log: TextIO | None = None,
     ) -> None:
         if tracker is not None and schemas:
             raise ValueError("pass either schemas or a tracker built with them, not both")
+        if tracker is not None and config is not None:
+            raise ValueError("pass either a config or a tracker built with it, not both")
         self.tracker = tracker if tracker is not None else Tracker(
-            schemas=SchemaSet.load([Path(s) for s in schemas]))
+            schemas=SchemaSet.load([Path(s) for s in schemas]), config=config)
         self.listen_host = listen_host
         self.port = port
         self.sink = sink

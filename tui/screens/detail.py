@@ -120,9 +120,8 @@ class CallDetail(ModalScreen[None]):
         if self.session is None:
             return
         with self.lock:
-            entries = self.session.entries
-            index = self.entry.index + delta
-            if not 0 <= index < len(entries):
+            entry = self.session.entry(self.entry.index + delta)
+            if entry is None:  # before the first call or after the last, or dropped by the cap
                 return
-            self.entry = entries[index]
+            self.entry = entry
         self._draw()

@@ -30,12 +30,14 @@ class Origin:
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    """What the dashboard holds: calls, sessions, and findings by severity."""
+    """What the dashboard holds: calls, sessions, findings by severity, and the calls the memory
+    cap dropped (they count in `calls`: the findings about them stay)."""
 
     calls: int = 0
     sessions: int = 0
     errors: int = 0
     warnings: int = 0
+    dropped: int = 0
 
 
 def status_text(origin: Origin, counts: Counts, rate: float | None, follow: bool) -> Text:
@@ -62,6 +64,9 @@ def status_text(origin: Origin, counts: Counts, rate: float | None, follow: bool
     parts.append(Text.assemble((f"{errors} error{'' if errors == 1 else 's'}", "bold red" if errors else "dim"),
                                "  ", (f"{warnings} warning{'' if warnings == 1 else 's'}",
                                       "yellow" if warnings else "dim")))
+    if counts.dropped:
+        parts.append(Text(f"memory cap: {counts.dropped:,} call{'' if counts.dropped == 1 else 's'} dropped",
+                          style="yellow"))
     text.append(" ")
     text.append_text(Text(" │ ", style="dim").join(parts))
     return text

@@ -4,8 +4,10 @@ A live session pings every 10 s for hours; folded, the rows are the events that 
 each saying how many pings it stands in for. A ping that has a finding is never folded (a late or
 dropped ping is the point), and the newest call always shows, so a playing session visibly moves.
 
-Which entries are rows is kept as a list of entry indexes, extended incrementally as calls arrive:
-a redraw costs the new calls, not the session's length.
+Which entries are rows is kept as a list of call indexes, extended incrementally as calls arrive:
+a redraw costs the new calls, not the session's length. A long run's memory cap drops a session's
+oldest calls (core/retention.py): rows start at the oldest call still in memory, and a call dropped
+between two redraws shows as "(dropped from memory)" until the next one.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ class Timeline(RowList):
         self.session: Session | None = None
         self.fold = True
         self.follow = True
-        self._shown: list[int] = []  # entry indexes that are rows (when folded)
-        self._scanned = 0  # entries looked at so far
+        self._shown: list[int] = []  # call indexes that are rows (when folded)
+        self._scanned = 0  # calls looked at so far
+        self._offset = 0  # calls dropped from memory when last synced: unfolded row 0 is this call
         self._findings_seen = 0  # session findings looked at so far
 
     # -- rows <-> entries -----------------------------------------------------------------
@@ -44,22 +47,23 @@ class Timeline(RowList):
         if self.session is None:
             return 0
         if not self.fold:
-            return len(self.session.entries)
-        last = len(self.session.entries) - 1
-        return len(self._shown) + (1 if last >= 0 and (not self._shown or self._shown[-1] != last) else 0)
+            return self.session.calls - self._offset
+        last = self.session.calls - 1
+        return len(self._shown) + (1 if self.session.entries and (not self._shown or self._shown[-1] != last) else 0)
 
     def entry_index(self, row: int) -> int:
+        """The call index row `row` shows."""
         if not self.fold:
-            return row
-        return self._shown[row] if row < len(self._shown) else len(self.session.entries) - 1
+            return self._offset + row
+        return self._shown[row] if row < len(self._shown) else self.session.calls - 1
 
     def row_of(self, index: int) -> int:
         """The row showing entry `index`, or the row of the kept entry just before it."""
         if not self.fold:
-            return index
+            return max(0, index - self._offset)
         pos = bisect.bisect_right(self._shown, index) - 1  # the last kept entry <= index
         kept = pos >= 0 and self._shown[pos] == index
-        if not kept and self.session is not None and index == len(self.session.entries) - 1:
+        if not kept and self.session is not None and index == self.session.calls - 1:
             return self._rows() - 1  # the newest call has a row of its own
         return max(0, pos)
 
@@ -67,7 +71,7 @@ class Timeline(RowList):
     def current(self) -> Entry | None:
         if self.session is None or not self.row_count:
             return None
-        return self.session.entries[self.entry_index(self.cursor)]
+        return self.session.entry(self.entry_index(self.cursor))
 
     # -- keeping up -----------------------------------------------------------------------
 
@@ -99,19 +103,22 @@ class Timeline(RowList):
         session = self.session
         if session is None:
             return
-        entries = session.entries
+        entries, first = session.entries, session.dropped
         if self.fold:
-            for i in range(self._scanned, len(entries)):
-                if not is_foldable(entries[i]):
+            if self._shown and self._shown[0] < first:  # dropped from memory since: no more rows
+                del self._shown[:bisect.bisect_left(self._shown, first)]
+            for i in range(max(self._scanned, first), session.calls):
+                if not is_foldable(entries[i - first]):
                     self._shown.append(i)
             # A call already folded may since have got a finding (a tick's "ping overdue"):
             for finding in session.findings[self._findings_seen:]:
                 i = finding.call
-                if i is not None and i < self._scanned and 0 <= i < len(entries):
+                if i is not None and first <= i < self._scanned:
                     pos = bisect.bisect_left(self._shown, i)
                     if pos == len(self._shown) or self._shown[pos] != i:
                         self._shown.insert(pos, i)
-        self._scanned = len(entries)
+        self._scanned = session.calls
+        self._offset = first
         self._findings_seen = len(session.findings)
 
     def set_fold(self, fold: bool) -> None:
@@ -127,7 +134,7 @@ class Timeline(RowList):
             self.highlighted(self.cursor)
 
     def go_to_call(self, index: int) -> None:
-        if self.session is not None and 0 <= index < len(self.session.entries):
+        if self.session is not None and self.session.entry(index) is not None:
             self.move_cursor(self.row_of(index))
 
     # -- RowList ----------------------------------------------------------------------------
@@ -136,18 +143,25 @@ class Timeline(RowList):
         """How many pings row `row` (entry `index`) stands in for."""
         if not self.fold:
             return 0
-        previous = self._shown[row - 1] if 0 < row <= len(self._shown) else -1
+        before = self._offset - 1  # pings dropped from memory are not counted as folded
+        previous = self._shown[row - 1] if 0 < row <= len(self._shown) else before
         if row == len(self._shown):  # the newest call, a folded ping itself
-            previous = self._shown[-1] if self._shown else -1
-        return index - previous - 1
+            previous = self._shown[-1] if self._shown else before
+        return max(0, index - previous - 1)
 
     def cells(self, row: int) -> Sequence[Text]:
         index = self.entry_index(row)
-        return call_cells(self.session, self.session.entries[index], self._folded(row, index))
+        entry = self.session.entry(index)
+        if entry is None:  # dropped by the cap since the last redraw, which will remove the row
+            return [Text(str(index), style="dim"), Text(""), Text(""), Text(""),
+                    Text("(dropped from memory)", style="dim")]
+        return call_cells(self.session, entry, self._folded(row, index))
 
     def row_key(self, row: int) -> Hashable:
         index = self.entry_index(row)
-        entry = self.session.entries[index]
+        entry = self.session.entry(index)
+        if entry is None:
+            return (self.session.sid, index, "dropped")
         return (self.session.sid, index, self._folded(row, index), entry.applied, len(entry.findings),
                 self.session.first_ts)
 

@@ -52,9 +52,8 @@ def finding_ts(session: Session, finding: Finding) -> int | None:
     """Where a finding sits: its own ts, else the ts of the call it is about."""
     if finding.ts is not None:
         return finding.ts
-    if finding.call is not None and 0 <= finding.call < len(session.entries):
-        return session.entries[finding.call].ts
-    return None
+    entry = session.entry(finding.call) if finding.call is not None else None
+    return entry.ts if entry is not None else None
 
 
 def lane_rows(session: Session, width: int = 60) -> list[tuple[str, str]]:
