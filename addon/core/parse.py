@@ -79,6 +79,9 @@ def number(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+_EXACT = 2**53  # integers a float holds exactly
+
+
 def event_fields(event: dict[str, Any]) -> tuple[str | None, int | None, float | None]:
     """(eventType, ts, playhead) as far as they are usable; the schema reports the rest."""
     event_type = event.get("eventType")
@@ -87,9 +90,14 @@ def event_fields(event: dict[str, Any]) -> tuple[str | None, int | None, float |
     pt = event.get("playerTime")
     ts = playhead = None
     if isinstance(pt, dict):
-        t = number(pt.get("ts"))
-        ts = int(t) if t is not None and abs(t) < 1e18 else None
-        playhead = number(pt.get("playhead"))
+        t = pt.get("ts")
+        if type(t) is int and -_EXACT < t < _EXACT:  # the usual epoch ms: nothing to check
+            ts = t
+        else:
+            t = number(t)
+            ts = int(t) if t is not None and abs(t) < 1e18 else None
+        p = pt.get("playhead")
+        playhead = float(p) if type(p) is int and -_EXACT < p < _EXACT else number(p)
     return event_type, ts, playhead
 
 

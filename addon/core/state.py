@@ -130,12 +130,14 @@ class StateMachine:
         """Apply one event at `ts` (the entry's ts, or the last known one when it has none)."""
         s = self.state
         kind = entry.event_type
+        if kind == "ping":  # most events: checked first
+            if s.lifecycle != "ended":
+                self.session.ping_ts.append(ts)
+            return
         params = mapping(entry.event, "params")
         if s.lifecycle == "ended" or kind is None:
             return
         if s.lifecycle == "complete" and kind != "sessionEnd":
-            if kind == "ping":
-                self.session.ping_ts.append(ts)
             return  # the content is over; stray events do not reopen it
         if kind == "play":
             s.plays += 1
@@ -191,8 +193,6 @@ class StateMachine:
             s.lifecycle = "complete" if kind == "sessionComplete" else "ended"
             if self.session.closed_by is None:
                 self.session.closed_by = kind
-        elif kind == "ping":
-            self.session.ping_ts.append(ts)
 
     def _state_start(self, name) -> None:
         if isinstance(name, str):

@@ -10,7 +10,7 @@ capture). A family that raises becomes an `internal-error` finding; the others g
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .findings import REGISTRY, Finding, Severity
@@ -77,14 +77,11 @@ class Context:
         self._sink(finding, self.session, e)
         return finding
 
-    def guarded(self, family: Family, hook: str, e: Entry | None, *args: Any) -> None:
-        """Run one hook; a failure inside playhead is a finding, never a lost call."""
-        try:
-            getattr(family, hook)(*args)
-        except Exception as exc:  # noqa: BLE001 - any bug in a rule must surface, not stop traffic
-            name = type(family).__name__
-            self.emit("internal-error", e,
-                      f"{name}.{hook} failed: {type(exc).__name__}: {exc}"[:300])
+    def failed(self, hook: Callable, where: str, e: Entry | None, exc: Exception) -> None:
+        """A family's hook `where` raised: a failure inside playhead is a finding, never a lost
+        call."""
+        name = f"{type(hook.__self__).__name__}.{where}"
+        self.emit("internal-error", e, f"{name} failed: {type(exc).__name__}: {exc}"[:300])
 
 
 class Timeline(Context):
@@ -100,9 +97,18 @@ class Timeline(Context):
         self.prev_timed: Entry | None = None  # previous event that had a usable ts ...
         self.prev_ts: int | None = None  # ... and that ts
         self.families = [f(self) for f in families]
-        # Only the hooks a family overrides are called: most families need one or two of four.
-        self.hooks = {hook: [f for f in self.families if getattr(type(f), hook) is not getattr(Family, hook)]
-                      for hook in ("arrive", "event", "tick", "finish")}
+        # Only the hooks a family overrides are called, as bound methods: most families need one
+        # or two of the four, and this loop runs for every call.
+        def bound(hook: str, after_close: bool | None = None) -> list[Callable]:
+            return [getattr(f, hook) for f in self.families
+                    if getattr(type(f), hook) is not getattr(Family, hook)
+                    and (after_close is None or f.after_close == after_close)]
+        self._arrive = bound("arrive")
+        self._event_open = bound("event")  # while the session is open ...
+        self._event_closed = bound("event", after_close=True)  # ... and once it is closed
+        self._tick = bound("tick")
+        self._finish = bound("finish")
+        self._label = ""  # the state label, worked out again only when the state may change
 
     @property
     def state(self) -> State:
@@ -111,9 +117,13 @@ class Timeline(Context):
     def add(self, e: Entry) -> None:
         s = self.session
         s.entries.append(e)
-        s.last_seen = max(s.last_seen, e.call.time)
-        for f in self.hooks["arrive"]:
-            self.guarded(f, "arrive", e, e)
+        if e.call.time > s.last_seen:
+            s.last_seen = e.call.time
+        for hook in self._arrive:
+            try:
+                hook(e)
+            except Exception as exc:  # noqa: BLE001 - any bug in a rule must surface, not stop traffic
+                self.failed(hook, "arrive", e, exc)
         status = e.call.status
         if status is not None and status >= 400:
             return  # the backend did not take it: it is not part of the timeline
@@ -124,23 +134,27 @@ class Timeline(Context):
 
     def _apply(self, e: Entry) -> None:
         ts = e.ts if e.ts is not None else self.prev_ts
-        closed = self.state.closed
-        for f in self.hooks["event"]:
-            if f.after_close or not closed:
-                self.guarded(f, "event", e, e)
+        for hook in self._event_closed if self.machine.state.closed else self._event_open:
+            try:
+                hook(e)
+            except Exception as exc:  # noqa: BLE001 - any bug in a rule must surface, not stop traffic
+                self.failed(hook, "event", e, exc)
         if ts is not None:
             self.machine.apply(e, ts)
         e.applied = True
         s = self.session
-        e.state_after = s.state = self.state.label
+        if e.event_type != "ping" or not self._label:  # a ping changes no state
+            self._label = self.machine.state.label
+        e.state_after = s.state = self._label
         if e.playhead is not None:
             s.playhead = e.playhead
         if e.ts is not None:
-            s.first_ts = e.ts if s.first_ts is None else min(s.first_ts, e.ts)
-            s.last_ts = e.ts if s.last_ts is None else max(s.last_ts, e.ts)
-        self.prev = e
-        if e.ts is not None:
+            if s.first_ts is None or e.ts < s.first_ts:
+                s.first_ts = e.ts
+            if s.last_ts is None or e.ts > s.last_ts:
+                s.last_ts = e.ts
             self.prev_timed, self.prev_ts = e, e.ts
+        self.prev = e
 
     def drain(self) -> None:
         for e in self.buffer.flush():
@@ -149,12 +163,18 @@ class Timeline(Context):
     def tick(self, now: float) -> None:
         if len(self.buffer) and now - self.session.last_seen > 1.0:
             self.drain()  # live: nothing more is coming within the window
-        for f in self.hooks["tick"]:
-            self.guarded(f, "tick", None, now)
+        for hook in self._tick:
+            try:
+                hook(now)
+            except Exception as exc:  # noqa: BLE001
+                self.failed(hook, "tick", None, exc)
 
     def finish(self) -> None:
         self.drain()
-        for f in self.hooks["finish"]:
-            self.guarded(f, "finish", None)
+        for hook in self._finish:
+            try:
+                hook()
+            except Exception as exc:  # noqa: BLE001
+                self.failed(hook, "finish", None, exc)
         if self.session.last_ts is not None:
             self.machine.close_all(self.session.last_ts)

@@ -105,21 +105,26 @@ class BodyChecks(Family):
         event = e.event
         assert event is not None
         kind = e.event_type
-        endpoint = e.call.endpoint
-        if kind is not None and endpoint is not None:
-            self._endpoint(e, kind, endpoint[0])
-        if kind is not None and not ctx.schemas.is_known(kind):
-            hint = likely_type(kind)
-            ctx.emit("unknown-event-type", e, f"eventType {kind!r} is not documented"
-                     + (f"; did you mean {hint!r}?" if hint else ""))
-        for error in ctx.schemas.validate(kind or "", event):
+        schemas = ctx.schemas
+        known = kind is not None and schemas.is_known(kind)
+        if kind is not None:
+            endpoint = e.call.endpoint
+            if endpoint is not None and (endpoint[0] is Endpoint.EVENTS) == (kind == "sessionStart"):
+                self._endpoint(e, kind, endpoint[0])
+            if not known:
+                hint = likely_type(kind)
+                ctx.emit("unknown-event-type", e, f"eventType {kind!r} is not documented"
+                         + (f"; did you mean {hint!r}?" if hint else ""))
+        for error in schemas.validate(kind or "", event):
             ctx.emit("schema", e, f"{error.path}: {error.message}", path=error.path)
-        params = mapping(event, "params")
-        if kind is not None and ctx.schemas.is_known(kind):
+        params = event.get("params")
+        if known and params and isinstance(params, dict):
             self._params(e, kind, params)
-        self._ts(e)
-        custom = mapping(event, "customMetadata")
-        if custom:
+        ts = e.ts
+        if ts is None or ts < 1e11 or ts > 1e14:  # the usual epoch ms needs no closer look
+            self._ts(e)
+        custom = event.get("customMetadata")
+        if custom and isinstance(custom, dict):
             self._custom(e, kind, custom)
 
     def _endpoint(self, e: Entry, kind: str, endpoint: Endpoint) -> None:

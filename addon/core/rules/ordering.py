@@ -41,6 +41,7 @@ class OrderingChecks(Family):
         super().__init__(ctx)
         self.recent: deque[tuple[int, int]] = deque()  # (ts, index) of the last N arrivals
         self.old_max: tuple[int, int] | None = None  # highest (ts, index) older than the window
+        self.top: tuple[int, int] | None = None  # highest (ts, index) of all: recent and older
         self.skew_reported = False
 
     def arrive(self, e: Entry) -> None:
@@ -48,18 +49,18 @@ class OrderingChecks(Family):
             return
         self._order(e)
         self._skew(e)
-        self.recent.append((e.ts, e.index))
+        arrival = (e.ts, e.index)
+        self.recent.append(arrival)
+        if self.top is None or arrival > self.top:
+            self.top = arrival
         if len(self.recent) > self.ctx.config.reorder_events:
             old = self.recent.popleft()
             if self.old_max is None or old[0] > self.old_max[0]:
                 self.old_max = old
 
     def _order(self, e: Entry) -> None:
-        candidates = list(self.recent) + ([self.old_max] if self.old_max else [])
-        if not candidates:
-            return
-        top = max(candidates)
-        if e.ts >= top[0]:
+        top = self.top
+        if top is None or e.ts >= top[0]:
             return
         behind = (top[0] - e.ts) / 1000
         beyond = (self.old_max is not None and e.ts < self.old_max[0]) or \

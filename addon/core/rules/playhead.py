@@ -51,14 +51,19 @@ class PlayheadChecks(Family):
         self.hold_reported = False
         self.rate_anchor: tuple[int, float] | None = None  # (ts, playhead) of the playing stretch
         self.rate_reported = False
+        self._params: dict | None = None  # the session params _live and _length were read from
+        self._live = False
+        self._length: float | None = None
 
     def event(self, e: Entry) -> None:
         playhead = e.playhead
         if playhead is None:
             return
         params = self.ctx.session.params
-        live = is_live(params)
-        length = number(params.get("media.length"))
+        if params is not self._params:  # read once per session, not per event
+            self._params, self._live = params, is_live(params)
+            self._length = number(params.get("media.length"))
+        live, length = self._live, self._length
         self._units(e, playhead, live, length)
         if self.units_reported:
             return
