@@ -235,3 +235,36 @@ def test_mitmdump_reading_a_har_finds_what_the_live_proxy_and_check_found(tmp_pa
                              capture_output=True, text=True, env=env, timeout=60)
     assert checked.returncode == 1, checked.stderr
     assert findings_of(live) == findings_of(offline) == findings_of(json.loads(checked.stdout))
+
+
+def test_a_capped_live_run_keeps_every_call_in_the_recording(tmp_path, env):
+    """--max-calls drops calls from memory, never from the recording: `check` over the recording
+    (capped or not) finds exactly what the live proxy found, and counts every call."""
+    record, report = tmp_path / "run.jsonl", tmp_path / "live.json"
+    proc, out, err = spawn([*PLAYHEAD, "proxy", "--headless", "--sink", "--port", "0", "--max-calls", "20",
+                            "--record", str(record), "--report", str(report)], env=env)
+    try:
+        port = int(err.wait_for(LISTENING).group(1))
+        player = Player(f"http://{API_HOST}", proxy=f"127.0.0.1:{port}", speed=0)
+        results = player.play_many(list(SCENARIOS.values()), concurrency=4)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(TIMEOUT) == 0
+    finally:
+        stop_process(proc)
+    sent = sum(len(r.statuses) for r in results)
+    summary = err.rest()
+    assert f"playhead: {sent} API calls" in summary
+    assert "dropped from memory (--max-calls 20), the recording keeps every call" in summary
+    live = json.loads(report.read_text())
+    assert live["summary"]["calls"] == sent
+
+    def check(*extra: str) -> dict:
+        done = subprocess.run([*PLAYHEAD, "check", str(record), "--format", "json", *extra],
+                              capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 1, done.stderr
+        return json.loads(done.stdout)
+
+    for offline in (check(), check("--max-calls", "20")):
+        assert offline["summary"]["calls"] == sent
+        assert findings_of(offline) == findings_of(live)
+        assert offline["sessions"] == live["sessions"]  # per-session calls and counts too

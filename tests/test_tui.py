@@ -5,8 +5,6 @@ The data is real: the simulator's scenarios turned into captured calls and fed t
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import os
 import re
@@ -27,22 +25,11 @@ from playhead.tui.screens.filter import FilterScreen
 from playhead.tui.screens.help import HelpScreen
 from playhead.tui.screens.save import SaveReportScreen
 from playhead.tui.widgets.status import Origin
+from support_pilot import NAMES, lines, pilot_test, sid_of
+from support_pilot import select_session as select_sid
 
 START = 1764115200000  # fixed ts: the same screen every run
 SIZE = (160, 48)
-NAMES = list(SCENARIOS)
-
-
-def pilot_test(fn):
-    """Run an async Pilot test on its own event loop (no asyncio plugin needed)."""
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-    return run
-
-
-def sid_of(name: str) -> str:
-    return f"{NAMES.index(name):02d}" * 32
 
 
 def calls_of(*names: str) -> list[Call]:
@@ -64,16 +51,6 @@ def dashboard(tracker: Tracker, **kwargs) -> Dashboard:
                      **kwargs)
 
 
-def lines(app: Dashboard, widget=None) -> list[str]:
-    """The text on screen, whole or inside one widget's region."""
-    strips = app.screen._compositor.render_strips()
-    text = [strip.text for strip in strips]
-    if widget is None:
-        return text
-    r = widget.region
-    return [line[r.x:r.x + r.width] for line in text[r.y:r.y + r.height]]
-
-
 def cursor_line(app: Dashboard, rowlist) -> str:
     """The row under a list's cursor, as shown (its header is the first line)."""
     shown = lines(app, rowlist)
@@ -81,11 +58,7 @@ def cursor_line(app: Dashboard, rowlist) -> str:
 
 
 async def select_session(pilot, app: Dashboard, name: str) -> None:
-    target = sid_of(name)
-    index = next(i for i, s in enumerate(app.sessions_table.sessions) if s.sid == target)
-    app.sessions_table.focus()
-    await pilot.press("home", *["down"] * index)
-    await pilot.pause()
+    await select_sid(pilot, app, sid_of(name))
 
 
 @pilot_test

@@ -120,8 +120,13 @@ class CallDetail(ModalScreen[None]):
         if self.session is None:
             return
         with self.lock:
-            entry = self.session.entry(self.entry.index + delta)
-            if entry is None:  # before the first call or after the last, or dropped by the cap
-                return
-            self.entry = entry
+            index = self.entry.index + delta
+            entry = self.session.entry(index)
+            dropped = 0 <= index < self.session.dropped
+        if entry is None:  # before the first call or after the last, or dropped by the cap
+            if dropped:
+                self.notify(f"call {index} and the calls before it were dropped from memory by the cap "
+                            "(--max-calls)", markup=False)
+            return
+        self.entry = entry
         self._draw()

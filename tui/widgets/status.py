@@ -48,9 +48,15 @@ def status_text(origin: Origin, counts: Counts, rate: float | None, follow: bool
     badge = {"forward": "FORWARD", "sink": "SINK", "view": "VIEW"}.get(origin.mode, origin.mode.upper())
     text.append(f" {'DEMO · ' if origin.demo else ''}{badge} ", style="reverse bold")
     parts: list[Text] = []
+    # A run long enough to meet the memory cap has its device set up: the note takes the CA
+    # hint's place, near the start of the line where a narrow terminal does not cut it.
+    dropped = counts.dropped
+    cap_note = Text(f"memory cap: {dropped:,} call{'' if dropped == 1 else 's'} dropped", style="yellow")
     if origin.live:
         parts.append(Text(f"proxy {literal(origin.listen or 'starting…')}", style="bold"))
-        if not origin.demo:
+        if dropped:
+            parts.append(cap_note)
+        elif not origin.demo:
             parts.append(Text(CA_HINT))
         parts.append(Text(f"{rate:.1f} calls/s" if rate is not None else "- calls/s"))
         parts.append(Text(f"rec {literal(Path(origin.recording).name)}" if origin.recording else "rec off",
@@ -59,14 +65,13 @@ def status_text(origin: Origin, counts: Counts, rate: float | None, follow: bool
     else:
         names = ", ".join(literal(Path(f).name) for f in origin.files) or "(no file)"
         parts.append(Text(names, style="bold"))
+        if dropped:
+            parts.append(cap_note)
     calls, sessions, errors, warnings = counts.calls, counts.sessions, counts.errors, counts.warnings
     parts.append(Text(f"{calls} call{'' if calls == 1 else 's'}, {sessions} session{'' if sessions == 1 else 's'}"))
     parts.append(Text.assemble((f"{errors} error{'' if errors == 1 else 's'}", "bold red" if errors else "dim"),
                                "  ", (f"{warnings} warning{'' if warnings == 1 else 's'}",
                                       "yellow" if warnings else "dim")))
-    if counts.dropped:
-        parts.append(Text(f"memory cap: {counts.dropped:,} call{'' if counts.dropped == 1 else 's'} dropped",
-                          style="yellow"))
     text.append(" ")
     text.append_text(Text(" │ ", style="dim").join(parts))
     return text
