@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +58,39 @@ def test_dashboard_observes_the_tracker_not_mitmproxy_flows():
     for path in tui.rglob("*.py"):
         text = path.read_text()
         assert "flow.request" not in text and "flow.response" not in text, path
+
+
+def imports_after_check(tmp_path: Path, break_a_body: bool) -> set[str]:
+    """The top-level modules a `playhead check` process has loaded after checking a HAR of the
+    clean VOD scenario, with one play's playhead a string if `break_a_body` (the real reader,
+    engine and report writer, in their own interpreter)."""
+    code = (
+        "import json, sys\n"
+        "from playhead.simulate.offline import scenario_as_calls\n"
+        "from playhead.simulate.scenarios import SCENARIOS\n"
+        "entries = [{'startedDateTime': '2025-11-26T00:00:00Z', 'request': {'method': 'POST', 'url': c.url,\n"
+        "            'postData': {'text': c.request_body.decode()}},\n"
+        "            'response': {'status': c.status, 'headers': [{'name': k, 'value': v} for k, v in c.response_headers]}}\n"
+        "           for c in scenario_as_calls(SCENARIOS['vod-clean'], start_ts=1764115200000)]\n"
+        "if sys.argv[1] == 'broken':\n"
+        "    entries[1]['request']['postData']['text'] = json.dumps(\n"
+        "        {'eventType': 'play', 'playerTime': {'playhead': 'x', 'ts': 1764115201000}})\n"
+        "har = sys.argv[2]\n"
+        "open(har, 'w').write(json.dumps({'log': {'entries': entries}}))\n"
+        "from playhead.cli import main\n"
+        "code = main(['check', har, '--format', 'json', '-o', har + '.json'])\n"
+        "print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules})]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, "broken" if break_a_body else "clean",
+                             str(tmp_path / "c.har")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    code, modules = json.loads(result.stdout.splitlines()[-1])
+    assert code in (0, 1)
+    return set(modules)
+
+
+def test_a_clean_capture_is_checked_without_importing_jsonschema(tmp_path):
+    # jsonschema takes ~0.1 s to import; it writes the detailed errors of failing bodies only.
+    assert "jsonschema" not in imports_after_check(tmp_path, break_a_body=False)
+    assert "jsonschema" in imports_after_check(tmp_path, break_a_body=True)

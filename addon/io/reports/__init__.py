@@ -7,32 +7,31 @@ atomically (a temporary file renamed over the target) so a crash never leaves ha
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 from pathlib import Path
 
 from ...core.findings import REGISTRY, Registry
-from . import html, json_report, junit, markdown, text
 from .summary import Result
 
-FORMATS = ("text", "json", "junit", "markdown", "html")
+_MODULES = {"text": "text", "json": "json_report", "junit": "junit", "markdown": "markdown", "html": "html"}
+FORMATS = tuple(_MODULES)
 _BY_SUFFIX = {".json": "json", ".xml": "junit", ".md": "markdown", ".html": "html", ".htm": "html"}
 FILE_MODE = 0o600
 
 
 def render(result: Result, fmt: str, *, color: bool = False, rules: Registry = REGISTRY) -> str:
-    """The report as text. `color` adds ANSI colours and only applies to the text format."""
+    """The report as text. `color` adds ANSI colours and only applies to the text format.
+    Each format's module is imported when asked for: `check` writes one format, not five."""
+    if fmt not in _MODULES:
+        raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
     if fmt == "text":
-        return text.render(result, rules=rules, color=color)
+        return module.render(result, rules=rules, color=color)
     if fmt == "json":
-        return json_report.render(result)
-    if fmt == "junit":
-        return junit.render(result, rules=rules)
-    if fmt == "markdown":
-        return markdown.render(result, rules=rules)
-    if fmt == "html":
-        return html.render(result, rules=rules)
-    raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        return module.render(result)
+    return module.render(result, rules=rules)
 
 
 def format_for_path(path: str | os.PathLike[str]) -> str:
