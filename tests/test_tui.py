@@ -20,6 +20,7 @@ from playhead.core.tracker import Tracker
 from playhead.simulate import SCENARIOS
 from playhead.simulate.offline import scenario_as_calls
 from playhead.tui.app import REDRAW_INTERVAL, Dashboard
+from playhead.tui.rows import age
 from playhead.tui.screens.detail import CallDetail
 from playhead.tui.screens.filter import FilterScreen
 from playhead.tui.screens.help import HelpScreen
@@ -407,3 +408,49 @@ async def test_follow_off_keeps_the_cursor_where_it_is():
         await pilot.press("f")  # back on: straight to the newest call
         await pilot.pause(0.3)
         assert app.timeline.follow and app.timeline.cursor == app.timeline.row_count - 1
+
+
+def rows_read_as_their_sessions(app: Dashboard, now: float) -> bool:
+    """Every session row on screen shows its session as it is now (calls, last-call age)."""
+    shown = lines(app, app.sessions_table)[1:]
+    table = app.sessions_table
+    top = round(table.scroll_y)
+    for line, session in zip(shown, table.sessions[top:]):
+        calls = re.search(rf"\s{session.calls}\s", line)
+        if session.sid[:8] not in line or calls is None or not line.rstrip().endswith(age(now - session.last_seen)):
+            return False
+    return True
+
+
+@pilot_test
+async def test_rows_on_screen_follow_their_sessions_as_calls_arrive():
+    """A redraw repaints only the rows that changed: through growth, clock ticks and a clear, every
+    row on screen must still read as its session does now."""
+    tracker = Tracker()
+    calls = calls_of()
+    now = [START / 1000 + 30]
+    app = Dashboard(tracker, Origin("sink", listen="127.0.0.1:0"), clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        for chunk in range(0, len(calls), 37):
+            tracker.feed_all(calls[chunk:chunk + 37])
+            for _ in range(20):
+                await pilot.pause(REDRAW_INTERVAL)
+                if rows_read_as_their_sessions(app, now[0]):
+                    break
+            assert rows_read_as_their_sessions(app, now[0]), chunk
+        for step in (50, 3600):  # the clock moves: ages change row by row
+            now[0] += step
+            app._tick()
+            await pilot.pause()
+            assert rows_read_as_their_sessions(app, now[0])
+        await pilot.press("c")
+        await pilot.pause()
+        assert not "".join(lines(app, app.sessions_table)[1:]).strip()
+        tracker.feed(calls[-1])  # the session of the last call comes back, alone
+        for _ in range(20):
+            await pilot.pause(REDRAW_INTERVAL)
+            if app.sessions_table.row_count == 1:
+                break
+        await pilot.pause()
+        assert app.sessions_table.row_count == 1 and rows_read_as_their_sessions(app, now[0])
+        assert not "".join(lines(app, app.sessions_table)[2:]).strip()

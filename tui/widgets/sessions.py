@@ -74,9 +74,9 @@ class SessionsTable(RowList):
         return False
 
     def tick(self) -> None:
-        """The clock moved: 'last call' ages change."""
+        """The clock moved: 'last call' ages change (only rows whose age reads differently)."""
         self._now = self.clock()
-        self.refresh()
+        self.repaint_changed()
 
     def cells(self, index: int) -> Sequence[Text]:
         session = self.sessions[index]
