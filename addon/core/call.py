@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 Headers = tuple[tuple[str, str], ...]
 
+API_PATH = "/api/v1/sessions"  # in every Media Collection API path: the cheap first test
 _SESSIONS = re.compile(r"/api/v1/sessions/?$")
 _EVENTS = re.compile(r"/api/v1/sessions/([^/?#]+)/events/?$")
 
@@ -30,7 +31,7 @@ def classify(path: str) -> tuple[Endpoint, str | None] | None:
 
     Returns (SESSIONS, None), (EVENTS, sid) or None for anything else.
     """
-    if "/api/v1/sessions" not in path:
+    if API_PATH not in path:
         return None  # almost everything a proxy sees: no need to look closer
     path = path.split("?", 1)[0]
     if _SESSIONS.search(path):

@@ -34,9 +34,12 @@ class Update:
     _seen: set[int] = field(default_factory=set, repr=False)
 
     def touch(self, session: Session | None) -> None:
-        if session is not None and id(session) not in self._seen:
+        sessions = self.sessions
+        if session is None or (sessions and sessions[-1] is session):
+            return  # the usual case: one call touches its one session several times
+        if id(session) not in self._seen:
             self._seen.add(id(session))
-            self.sessions.append(session)
+            sessions.append(session)
 
 
 @dataclass(slots=True)
@@ -196,8 +199,9 @@ class Tracker:
             held.calls.append(call)
 
     def _add(self, sid: str, call: Call) -> None:
-        session = self.sessions[sid]
-        self._timelines[sid].add(self._entry(call, session.calls))
+        timeline = self._timelines[sid]
+        session = timeline.session
+        timeline.add(self._entry(call, session.calls))
         self._update.touch(session)
 
     def _replay(self, sid: str) -> None:

@@ -46,7 +46,7 @@ from urllib.parse import urlencode, urlsplit
 
 import orjson
 
-from playhead.core.call import Call, Headers, header
+from playhead.core.call import API_PATH, Call, Headers, header
 from playhead.io.reader import Capture, CaptureError, open_binary
 
 
@@ -129,6 +129,9 @@ def _entry_call(entry: Any, source: str, capture: Capture) -> Call | None:
     if not isinstance(method, str) or not method or not isinstance(url, str) or not url:
         capture.skip(f"{source}: entry skipped: request has no method or url")
         return None
+    if API_PATH not in url:  # a page's images and scripts: counted, never decoded
+        capture.skip()
+        return None
     request_headers, pseudo = _headers(request.get("headers"))
     url = _absolute(url, pseudo, request_headers)
     request_body = _post_data(request.get("postData"), request_headers, source, capture)
@@ -149,22 +152,29 @@ def _entry_call(entry: Any, source: str, capture: Capture) -> Call | None:
 
 def _headers(value: Any) -> tuple[Headers, dict[str, str]]:
     """(headers, pseudo-headers) from a HAR header list; items that are not name/value skipped."""
-    headers: list[tuple[str, str]] = []
-    pseudo: dict[str, str] = {}
     if not isinstance(value, list):
-        return (), pseudo
+        return (), _NO_PSEUDO
+    headers: list[tuple[str, str]] = []
+    pseudo = _NO_PSEUDO
     for item in value:
-        if not isinstance(item, dict):
+        try:
+            name, val = item["name"], item["value"]
+        except (TypeError, KeyError, IndexError):  # not an object, or not name/value
             continue
-        name, val = item.get("name"), item.get("value")
-        if not isinstance(name, str) or not name or val is None:
+        if type(name) is not str or not name or val is None:
             continue
-        val = val if isinstance(val, str) else str(val)
-        if name.startswith(":"):
+        if type(val) is not str:
+            val = str(val)
+        if name[0] == ":":
+            if pseudo is _NO_PSEUDO:
+                pseudo = {}
             pseudo[name.lower()] = val
         else:
             headers.append((name, val))
     return tuple(headers), pseudo
+
+
+_NO_PSEUDO: dict[str, str] = {}  # shared, never written: most exporters write no pseudo-headers
 
 
 def _absolute(url: str, pseudo: dict[str, str], headers: Headers) -> str:
@@ -198,6 +208,8 @@ def _post_data(post: Any, headers: Headers, source: str, capture: Capture) -> by
         body = urlencode(pairs).encode()
     else:
         return None
+    if not body:
+        return body
     return _decompress(body, header(headers, "content-encoding"), f"{source}: request", capture)
 
 
