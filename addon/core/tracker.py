@@ -147,7 +147,7 @@ class Tracker:
         entry = self._entry(call, 0)
         sid = call.location_sid
         if call.status == 201 and sid:
-            session = self._open(sid, entry)
+            self._open(sid, entry)
             self._replay(sid)
         elif call.status is None or (call.status == 201 and call.response_headers is None):
             self._unlinked.append(entry)  # linked by order when an unseen sid shows up
