@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import importlib.resources
 import json
 import os
@@ -35,6 +36,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -122,7 +124,10 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - began
 
 
-def jsonschema_loop(bodies: list[bytes]) -> float:
+def jsonschema_loop(bodies_file: str) -> float:
+    """Seconds for the plain loop: one precompiled Draft 2020-12 validator per event type (the
+    baseline SPEC §9 names), each body already parsed. Run as its own process (--jsonschema-loop)
+    so it takes turns with the other commands."""
     docs = {}
     for item in importlib.resources.files("playhead.schemas").iterdir():
         if item.name.endswith(".json"):
@@ -130,11 +135,17 @@ def jsonschema_loop(bodies: list[bytes]) -> float:
     registry = Registry().with_resources(
         (SCHEMA_BASE + name, Resource.from_contents(doc, DRAFT202012)) for name, doc in docs.items()).crawl()
     validators = {t: Draft202012Validator(docs[t + ".json"], registry=registry) for t in EVENT_TYPES}
-    parsed = [json.loads(b) for b in bodies]
+    parsed = [json.loads(line) for line in Path(bodies_file).read_text().splitlines()]
     began = time.perf_counter()
     for body in parsed:
         validators[body["eventType"]].is_valid(body) if body.get("eventType") in validators else None
     return time.perf_counter() - began
+
+
+def loop_seconds(bodies_file: Path) -> float:
+    out = subprocess.run([sys.executable, __file__, "--jsonschema-loop", str(bodies_file)],
+                         check=True, capture_output=True, text=True, env=ENV).stdout
+    return float(out)
 
 
 STDLIB_LOAD = (
@@ -163,14 +174,14 @@ def median_run(command: list[str], runs: int) -> float:
     return statistics.median(timed(command) for _ in range(runs))
 
 
-def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
-    """Median wall time of each command, the commands taking turns so they share the machine."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for command in commands.values():
-        timed(command)  # warm-up: bytecode and file cache, as every later run has them
+def interleaved(measures: dict[str, Callable[[], float]], runs: int) -> dict[str, float]:
+    """Median seconds of each measure, the measures taking turns so they share the machine."""
+    times: dict[str, list[float]] = {name: [] for name in measures}
+    for measure in measures.values():
+        measure()  # warm-up: bytecode and file cache, as every later run has them
     for _ in range(runs):
-        for name, command in commands.items():
-            times[name].append(timed(command))
+        for name, measure in measures.items():
+            times[name].append(measure())
     return {name: statistics.median(t) for name, t in times.items()}
 
 
@@ -179,23 +190,31 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=60_000)
     parser.add_argument("--runs", type=int, default=7, help="runs of each start-up command")
     parser.add_argument("--check-runs", type=int, default=3, help="runs of each throughput command")
+    parser.add_argument("--jsonschema-loop", metavar="BODIES", help=argparse.SUPPRESS)
     args, _ = parser.parse_known_args()
+    if args.jsonschema_loop:
+        print(jsonschema_loop(args.jsonschema_loop))
+        return 0
     calls = scenario_calls(args.calls)
-    bodies = [c.request_body for c in calls]
     n = len(calls)
-    loop_rate = n / jsonschema_loop(bodies)
-    rates: dict[str, tuple[float, float, int]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        bodies = Path(tmp) / "bodies.jsonl"
+        bodies.write_bytes(b"\n".join(c.request_body for c in calls))
+        measures: dict[str, Callable[[], float]] = {"loop": lambda: loop_seconds(bodies)}
+        sizes = {}
         for shape in ("minimal", "SaveHar"):
             har = Path(tmp) / f"{shape}.har"
             make_har(har, calls, shape)
-            medians = interleaved({
-                "check": [*PLAYHEAD, "check", str(har), "--format", "json", "-o", str(Path(tmp) / "r.json")],
-                "stdlib": [sys.executable, "-c", STDLIB_LOAD, str(har)],
-            }, args.check_runs)
-            rates[shape] = (n / medians["check"], n / medians["stdlib"], har.stat().st_size // n)
-            if shape == "minimal":
-                per_call, body_size = memory_per_call(har)
+            sizes[shape] = har.stat().st_size // n
+            check = [*PLAYHEAD, "check", str(har), "--format", "json", "-o", str(Path(tmp) / "r.json")]
+            stdlib = [sys.executable, "-c", STDLIB_LOAD, str(har)]
+            measures[f"check {shape}"] = functools.partial(timed, check)
+            measures[f"stdlib {shape}"] = functools.partial(timed, stdlib)
+        medians = interleaved(measures, args.check_runs)
+        per_call, body_size = memory_per_call(Path(tmp) / "minimal.har")
+    loop_rate = n / medians["loop"]
+    rates = {shape: (n / medians[f"check {shape}"], n / medians[f"stdlib {shape}"], size)
+             for shape, size in sizes.items()}
     timed([*PLAYHEAD, "--help"])  # warm-up, as above
     bare = median_run([sys.executable, "-c", "pass"], args.runs)
     help_ = median_run([*PLAYHEAD, "--help"], args.runs)
