@@ -91,6 +91,23 @@ def test_schemas_are_loaded_checked_and_only_before_the_first_call(tmp_path):
             tctx.configure(addon, playhead_schemas=[])
 
 
+def test_the_memory_cap_is_an_option_set_before_the_first_call():
+    addon = PlayheadAddon()
+    with taddons.context(addon) as tctx:
+        assert addon.tracker.retention.cap == 200_000  # the live default, as `playhead proxy`
+        with pytest.raises(exceptions.OptionsError, match="playhead_max_calls: must be 0"):
+            tctx.configure(addon, playhead_max_calls=-1)
+        tctx.configure(addon, playhead_max_calls=3)
+        ts = now_ms()
+        addon.response(api_flow("/api/v1/sessions", session_start_body(ts), 201,
+                                {"Location": f"/api/v1/sessions/{SID}"}))
+        for k in range(1, 11):
+            addon.response(api_flow(f"/api/v1/sessions/{SID}/events", event_body("ping", k, ts + k * 10_000), 204))
+        assert addon.tracker.calls == 11 and addon.tracker.retention.dropped >= 8
+        with pytest.raises(exceptions.OptionsError, match="before the first API call"):
+            tctx.configure(addon, playhead_max_calls=0)
+
+
 def test_a_tracker_built_by_the_host_takes_no_schemas_option(tmp_path):
     addon = PlayheadAddon(Tracker())
     with taddons.context(addon) as tctx:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..core.retention import DEFAULT_LIVE_CAP
 from . import dashboard
 from .check import add_max_calls_option, add_schemas_option
-from .proxy import DEFAULT_LIVE_CAP, check_listen
+from .proxy import check_listen
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -15,9 +15,9 @@ import threading
 from pathlib import Path
 
 from . import UsageError, dashboard
+from ..core.retention import DEFAULT_LIVE_CAP
 from .check import add_max_calls_option, add_schemas_option, tracker_config
 
-DEFAULT_LIVE_CAP = 200_000  # calls kept in memory by the proxy and the dashboard (--max-calls)
 WAIT_STEP = 0.5  # seconds between checks that the proxy thread is still alive
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..core.retention import DEFAULT_LIVE_CAP
 from . import dashboard
 from .check import add_max_calls_option, add_schemas_option
-from .proxy import DEFAULT_LIVE_CAP
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -24,17 +24,20 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import Counter
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from .model import Session
-
+TYPE_CHECKING = False  # the CLI imports this module for its default: no `typing` at start-up
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .model import Session
     from .tracker import Tracker
 
 # A closing event that arrived may still wait in the reorder window (offline, until the capture
 # ends): the session counts as closed for the cap as soon as it is seen.
 _CLOSING = frozenset({"sessionComplete", "sessionEnd"})
+
+
+DEFAULT_LIVE_CAP = 200_000  # calls: the proxy, the dashboard and the mitmproxy addon; `check` keeps all
 
 
 class Retention:

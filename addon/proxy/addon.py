@@ -31,7 +31,9 @@ from pathlib import Path
 from mitmproxy import command, ctx, exceptions, hooks, http, types
 
 from ..core.call import Call
+from ..core.config import Config
 from ..core.findings import Finding, Severity
+from ..core.retention import DEFAULT_LIVE_CAP
 from ..core.schemas import SchemaLoadError, SchemaSet
 from ..core.tracker import Tracker
 from ..io.reader import CaptureError
@@ -58,9 +60,11 @@ class PlayheadAddon:
     tick_interval = 1.0  # seconds between wall-clock ticks while running
 
     def __init__(self, tracker: Tracker | None = None) -> None:
-        self.tracker: Tracker = tracker if tracker is not None else Tracker()
+        self.tracker: Tracker = tracker if tracker is not None else Tracker(
+            config=Config(max_calls=DEFAULT_LIVE_CAP))
         self._tracker_given = tracker is not None
-        self._schema_dirs: tuple[str, ...] = ()  # the folders this addon's own tracker was built with
+        # What this addon's own tracker was built with: schema folders and memory cap (0: none).
+        self._built_with: tuple[tuple[str, ...], int] = ((), DEFAULT_LIVE_CAP)
         self.hosts = HostFilter()
         self.sink: Sink | None = None
         self.recording: RecordingWriter | None = None
@@ -85,6 +89,10 @@ class PlayheadAddon:
         loader.add_option("playhead_schemas", Sequence[str], [],
                           "Folders of extra JSON Schemas (<eventType>.json, all.json) that tighten "
                           "the built-in ones. Only before the first call is captured.")
+        loader.add_option("playhead_max_calls", int, DEFAULT_LIVE_CAP,
+                          "Keep at most this many API calls in memory (0: all): past it, closed sessions are "
+                          "summarised and the oldest calls dropped from memory; findings, counts and the "
+                          "recording keep every call. Only before the first call is captured.")
         loader.add_option("playhead_hosts", Sequence[str], [],
                           "Only capture these hosts (shell wildcards, e.g. *.hb-api.omtrdc.net). "
                           "Default: any host, matched by the API path.")
@@ -93,8 +101,8 @@ class PlayheadAddon:
 
     def configure(self, updated: set[str]) -> None:
         opts = ctx.options
-        if "playhead_schemas" in updated:
-            self._configure_schemas(opts.playhead_schemas)
+        if "playhead_schemas" in updated or "playhead_max_calls" in updated:
+            self._configure_tracker(opts.playhead_schemas, opts.playhead_max_calls)
         if "playhead_hosts" in updated:
             try:
                 self.hosts = HostFilter(opts.playhead_hosts)
@@ -118,16 +126,21 @@ class PlayheadAddon:
         if "playhead_log" in updated:
             self._log = opts.playhead_log
 
-    def _configure_schemas(self, dirs: Sequence[str]) -> None:
+    def _configure_tracker(self, dirs: Sequence[str], max_calls: int) -> None:
+        """Build the addon's own tracker from playhead_schemas and playhead_max_calls. A tracker
+        handed in (by the runner) was built with --schemas and --max-calls already."""
         if self._tracker_given:
             if dirs:
                 raise exceptions.OptionsError(
                     "playhead_schemas: this tracker was built by playhead itself; pass --schemas to it")
             return
-        if tuple(dirs) == self._schema_dirs:
+        if (tuple(dirs), max_calls) == self._built_with:
             return  # mitmproxy configures every option when a script loads: keep the tracker
         if self.tracker.calls:
-            raise exceptions.OptionsError("playhead_schemas can only be set before the first API call")
+            raise exceptions.OptionsError(
+                "playhead_schemas and playhead_max_calls can only be set before the first API call")
+        if max_calls < 0:
+            raise exceptions.OptionsError("playhead_max_calls: must be 0 (keep every call) or more")
         for d in dirs:
             if not Path(d).expanduser().is_dir():
                 raise exceptions.OptionsError(f"playhead_schemas: {d}: not a directory")
@@ -135,8 +148,8 @@ class PlayheadAddon:
             schemas = SchemaSet.load([Path(d).expanduser() for d in dirs])
         except SchemaLoadError as exc:
             raise exceptions.OptionsError(f"playhead_schemas: {exc}") from None
-        self.tracker = Tracker(schemas=schemas)
-        self._schema_dirs = tuple(dirs)
+        self.tracker = Tracker(schemas=schemas, config=Config(max_calls=max_calls or None))
+        self._built_with = (tuple(dirs), max_calls)
 
     def _configure_record(self, path: str) -> None:
         writer = None
