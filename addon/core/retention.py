@@ -32,12 +32,11 @@ if TYPE_CHECKING:
     from .model import Session
     from .tracker import Tracker
 
+DEFAULT_LIVE_CAP = 200_000  # calls: the proxy, the dashboard and the mitmproxy addon; `check` keeps all
+
 # A closing event that arrived may still wait in the reorder window (offline, until the capture
 # ends): the session counts as closed for the cap as soon as it is seen.
 _CLOSING = frozenset({"sessionComplete", "sessionEnd"})
-
-
-DEFAULT_LIVE_CAP = 200_000  # calls: the proxy, the dashboard and the mitmproxy addon; `check` keeps all
 
 
 class Retention:
