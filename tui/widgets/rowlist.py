@@ -103,7 +103,7 @@ class RowList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     RowList {
         overflow-x: hidden;
-        overflow-y: auto;
+        overflow-y: scroll;  /* always there: a scrollbar coming or going re-lays out the screen */
     }
     """
 
