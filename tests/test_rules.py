@@ -302,7 +302,7 @@ def _explode(self, e):
     raise RuntimeError("boom")
 
 
-@case("internal-error", Expect(E, 0, "AdChecks.event failed: RuntimeError: boom"),
+@case("internal-error", Expect(E, 1, "AdChecks.event failed: RuntimeError: boom"),
       patch=lambda mp: mp.setattr(rule_families.AdChecks, "event", _explode))
 def _internal_error(broken):
     return calls(played(vod(), 15).at(15).session_end())

@@ -14,6 +14,7 @@ import bisect
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+_NOTHING: list = []  # shared and never written: what most pushes release while the window fills
 
 
 class ReorderBuffer(Generic[T]):
@@ -39,19 +40,25 @@ class ReorderBuffer(Generic[T]):
             return self.flush() + [item]  # beyond the window: the backend takes it as it comes
         self._seq += 1
         key = (ts, self._seq)
-        i = bisect.bisect_right(self._keys, key)
-        self._keys.insert(i, key)
-        self._items.insert(i, item)
+        keys = self._keys
+        if not keys or key > keys[-1]:  # in order, as almost every event is
+            keys.append(key)
+            self._items.append(item)
+        else:
+            i = bisect.bisect_right(keys, key)
+            keys.insert(i, key)
+            self._items.insert(i, item)
         if self._newest_ts is None or ts > self._newest_ts:
             self._newest_ts = ts
         return self._release()
 
     def _release(self) -> list[T]:
-        out: list[T] = []
         horizon = (self._newest_ts or 0) - self.window_ms
-        while self._items and (
-            len(self._items) > self.window_events or self._keys[0][0] < horizon
-        ):
+        keys = self._keys
+        if len(keys) <= self.window_events and keys[0][0] >= horizon:
+            return _NOTHING
+        out: list[T] = []
+        while keys and (len(keys) > self.window_events or keys[0][0] < horizon):
             out.append(self._pop())
         return out
 

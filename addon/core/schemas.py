@@ -121,27 +121,32 @@ def one_line(text: str) -> str:
 Check = Callable[[Any], bool]
 
 
-def fast_check(schema: Any, documents: dict[str, Any], fallback: Check) -> Check:
+def fast_check(schema: Any, documents: dict[str, Any]) -> Check | None:
     """`schema` compiled by jsonschema-rs (~1.5 µs per event here, against ~140 µs for jsonschema)
-    as a yes/no predicate. `documents` maps URIs to the schemas its $refs may reach.
+    as a yes/no predicate, or None when jsonschema-rs cannot compile it (draft 3, say).
+    `documents` maps URIs to the schemas its $refs may reach.
 
-    `fallback` (jsonschema's own is_valid) answers whenever jsonschema-rs cannot: a schema it does
-    not compile (draft 3, say), or a value it cannot convert. tests/test_schemas.py shows the two
-    agree on every JSON value a body can hold (NaN cannot: the body parser rejects it)."""
+    The predicate raises for a value jsonschema-rs cannot convert (an Overflow, a non-string key):
+    jsonschema judges those. tests/test_schemas.py shows the two agree on every JSON value a body
+    can hold (NaN cannot: the body parser rejects it)."""
     try:
         import jsonschema_rs  # noqa: PLC0415 - only `check` and the proxy pay for loading it
-        registry = jsonschema_rs.Registry(list(documents.items()))
-        is_valid = jsonschema_rs.validator_for(schema, registry=registry).is_valid
+        return jsonschema_rs.validator_for(schema, registry=_rs_registry(documents)).is_valid
     except Exception:  # noqa: BLE001 - anything jsonschema-rs refuses is left to jsonschema
-        return fallback
+        return None
 
-    def check(body: Any) -> bool:
-        try:
-            return is_valid(body)
-        except Exception:  # noqa: BLE001 - e.g. a non-string key from a hand-built body
-            return fallback(body)
 
-    return check
+_rs_registries: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _rs_registry(documents: dict[str, Any]) -> Any:
+    """One jsonschema-rs registry per set of documents (a SchemaSet's 21 schemas share it)."""
+    import jsonschema_rs  # noqa: PLC0415
+
+    cached = _rs_registries.get(id(documents))
+    if cached is None or cached[0] is not documents:
+        cached = _rs_registries[id(documents)] = (documents, jsonschema_rs.Registry(list(documents.items())))
+    return cached[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,7 +168,7 @@ class _Layer:
         self.params = _params_of(schema)
         self.origin = origin  # a team schema's file name, named in its errors; None for built-ins
         self._validator: Any = None
-        self.quick = fast_check(schema, documents, self._is_valid)
+        self.quick = fast_check(schema, documents) or self._is_valid
 
     def _detail(self) -> Any:
         if self._validator is None:
@@ -252,7 +257,10 @@ class SchemaSet:
         unknown type. An empty list for a valid body."""
         layers = self._layers.get(event_type) or [self._envelope]
         for layer in layers:
-            if not layer.quick(body):
+            try:
+                if not layer.quick(body):
+                    break
+            except Exception:  # noqa: BLE001 - a value jsonschema-rs cannot judge: jsonschema will
                 break
         else:
             return []

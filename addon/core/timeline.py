@@ -29,9 +29,12 @@ class Family:
 
     Once the session is complete or ended, `event` reaches only families that judge what may
     follow (`after_close = True`): a stray adStart after sessionEnd is one defect, not three.
+    A family whose `event` only reacts to some event types names them in `events`, and is not
+    called for the others (most calls are pings, which most families have nothing to say about).
     """
 
     after_close = False
+    events: frozenset[str] | None = None  # the event types `event` reacts to; None: every type
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -106,6 +109,7 @@ class Timeline(Context):
         self._arrive = bound("arrive")
         self._event_open = bound("event")  # while the session is open ...
         self._event_closed = bound("event", after_close=True)  # ... and once it is closed
+        self._event_hooks: dict[tuple[str | None, bool], list[Callable]] = {}  # by (type, closed)
         self._tick = bound("tick")
         self._finish = bound("finish")
         self._label = ""  # the state label, worked out again only when the state may change
@@ -134,7 +138,11 @@ class Timeline(Context):
 
     def _apply(self, e: Entry) -> None:
         ts = e.ts if e.ts is not None else self.prev_ts
-        for hook in self._event_closed if self.machine.state.closed else self._event_open:
+        closed = self.machine.state.closed
+        hooks = self._event_hooks.get((e.event_type, closed))
+        if hooks is None:
+            hooks = self._event_hooks[(e.event_type, closed)] = self._hooks_for(e.event_type, closed)
+        for hook in hooks:
             try:
                 hook(e)
             except Exception as exc:  # noqa: BLE001 - any bug in a rule must surface, not stop traffic
@@ -155,6 +163,11 @@ class Timeline(Context):
                 s.last_ts = e.ts
             self.prev_timed, self.prev_ts = e, e.ts
         self.prev = e
+
+    def _hooks_for(self, kind: str | None, closed: bool) -> list[Callable]:
+        """The `event` hooks an event of this type reaches, worked out once per type."""
+        return [hook for hook in (self._event_closed if closed else self._event_open)
+                if (events := type(hook.__self__).events) is None or kind in events]
 
     def drain(self) -> None:
         for e in self.buffer.flush():

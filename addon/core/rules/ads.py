@@ -59,6 +59,9 @@ rule("preroll-play-too-early", R.WARNING, family=FAMILY,
 
 
 class AdChecks(Family):
+    events = frozenset({"adBreakStart", "adStart", "adComplete", "adSkip", "adBreakComplete",
+                        "sessionComplete", "play", "pauseStart", "bufferStart"})
+
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.first_play: tuple[Entry, bool] | None = None  # (entry, was it outside a break)

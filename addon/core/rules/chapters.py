@@ -31,6 +31,8 @@ def _name(chapter) -> str:
 
 
 class ChapterChecks(Family):
+    events = frozenset({"chapterStart", "chapterComplete", "chapterSkip", "sessionComplete"})
+
     def event(self, e: Entry) -> None:
         kind = e.event_type
         chapter = self.ctx.state.chapter

@@ -29,6 +29,8 @@ rule("state-limit", R.WARNING, family=FAMILY,
 
 
 class StateChecks(Family):
+    events = frozenset({"stateStart", "stateEnd", "statesUpdate"})
+
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.limit_reported = False
