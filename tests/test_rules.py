@@ -83,7 +83,7 @@ def variant(name: str, rule_id: str, expect: Expect, build: Callable[[], list[Ca
 # == body ============================================================================================
 
 
-@case("body-not-json", Expect(E, 2, "not JSON: Expecting ',' delimiter at line 1 column 41"))
+@case("body-not-json", Expect(E, 2, "not JSON: Expecting ',' delimiter (line 1 column 41)"))
 def _body_not_json(broken):
     cs = calls(played(vod(), 15).at(15).session_end())
     if broken:

@@ -60,7 +60,7 @@ def _parse_slowly(body: bytes) -> Any:
     except RecursionError:
         raise BodyError("body is nested too deeply to parse") from None
     except json.JSONDecodeError as exc:
-        raise BodyError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise BodyError(f"not JSON: {exc.msg} (line {exc.lineno} column {exc.colno})") from None
     except BodyError:  # NaN or Infinity, from _reject_constant
         raise
     except ValueError:  # Python refuses integers of over 4300 digits (int_max_str_digits)
