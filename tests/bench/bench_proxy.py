@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 
+from goals import goal  # noqa: E402
 from support_proxy import TIMEOUT, session_start_body, spawn, stop_process  # noqa: E402
 
 MITMDUMP = str(Path(sys.executable).with_name("mitmdump"))
@@ -203,6 +204,13 @@ def main() -> int:
         if ours[2] is not None and theirs[2]:
             line += f", {ours[2] / theirs[2]:.2f} x CPU per request"
         print(line)
+    # The goal lines take the baseline that makes playhead look worse: noise must not flatter it.
+    rate = min(ours[0] / summary[bare][0] for bare in ("mitmdump", "mitmdump -q"))
+    latency = max(ours[1] / summary[bare][1] for bare in ("mitmdump", "mitmdump -q"))
+    goal("proxy --headless vs bare mitmdump, requests/s", f"{rate:.2f} x ({ours[0]:.0f} req/s)",
+         ">= 0.9 x", rate >= 0.9)
+    goal("proxy --headless vs bare mitmdump, median latency", f"{latency:.2f} x ({ours[1]:.2f} ms)",
+         "<= 1.1 x", latency <= 1.1)
     return 0
 
 
