@@ -47,8 +47,9 @@ def header(headers: Headers | None, name: str) -> str | None:
     if not headers:
         return None
     name = name.lower()
+    size = len(name)
     for k, v in headers:
-        if k.lower() == name:
+        if len(k) == size and k.lower() == name:
             return v
     return None
 

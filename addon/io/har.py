@@ -154,6 +154,16 @@ def _headers(value: Any) -> tuple[Headers, dict[str, str]]:
     """(headers, pseudo-headers) from a HAR header list; items that are not name/value skipped."""
     if not isinstance(value, list):
         return (), _NO_PSEUDO
+    try:  # the usual list of {"name": str, "value": str}, no pseudo-headers: read in one go
+        pairs = [(item["name"], item["value"]) for item in value]
+    except (TypeError, KeyError, IndexError):
+        pass
+    else:
+        for name, val in pairs:
+            if type(name) is not str or type(val) is not str or not name or name[0] == ":":
+                break
+        else:
+            return tuple(pairs), _NO_PSEUDO
     headers: list[tuple[str, str]] = []
     pseudo = _NO_PSEUDO
     for item in value:
