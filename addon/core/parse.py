@@ -97,7 +97,10 @@ def event_fields(event: dict[str, Any]) -> tuple[str | None, int | None, float |
             t = number(t)
             ts = int(t) if t is not None and abs(t) < 1e18 else None
         p = pt.get("playhead")
-        playhead = float(p) if type(p) is int and -_EXACT < p < _EXACT else number(p)
+        if type(p) is float and p - p == 0.0:  # finite (inf - inf and NaN - NaN are NaN)
+            playhead = p
+        else:
+            playhead = float(p) if type(p) is int and -_EXACT < p < _EXACT else number(p)
     return event_type, ts, playhead
 
 

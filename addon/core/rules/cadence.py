@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from ..findings import Severity, rule
 from ..model import Entry
-from ..parse import number
 from ..timeline import Family
 
 FAMILY = "cadence"
@@ -66,7 +65,7 @@ class CadenceChecks(Family):
                           f"gap {gap:.1f} s > {config.ping_limit:g} s after call {prev.index} ({prev.event_type})")
 
     def _stall(self, e: Entry) -> None:
-        playhead = number(e.playhead)
+        playhead = e.playhead  # a finite float or None (parse.event_fields)
         if playhead is None:
             return
         if self.anchor is None or abs(playhead - self.anchor[1]) > 0.5:
