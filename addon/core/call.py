@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 Headers = tuple[tuple[str, str], ...]
 
 API_PATH = "/api/v1/sessions"  # in every Media Collection API path: the cheap first test
-_SESSIONS = re.compile(r"/api/v1/sessions/?$")
-_EVENTS = re.compile(r"/api/v1/sessions/([^/?#]+)/events/?$")
+# /api/v1/sessions (sessionStart) or /api/v1/sessions/{sid}/events, at the end of the path.
+_ROUTE = re.compile(r"/api/v1/sessions(?:/([^/?#]+)/events)?/?$")
 
 
 _UNKNOWN = object()  # Call._route before it is worked out
@@ -33,13 +33,13 @@ def classify(path: str) -> tuple[Endpoint, str | None] | None:
     """
     if API_PATH not in path:
         return None  # almost everything a proxy sees: no need to look closer
-    path = path.split("?", 1)[0]
-    if _SESSIONS.search(path):
-        return Endpoint.SESSIONS, None
-    m = _EVENTS.search(path)
-    if m:
-        return Endpoint.EVENTS, m.group(1)
-    return None
+    if "?" in path:
+        path = path.split("?", 1)[0]
+    m = _ROUTE.search(path)
+    if m is None:
+        return None
+    sid = m.group(1)
+    return (Endpoint.SESSIONS, None) if sid is None else (Endpoint.EVENTS, sid)
 
 
 def header(headers: Headers | None, name: str) -> str | None:
