@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ from playhead.core.call import Call
 from playhead.core.findings import REGISTRY, Severity
 from playhead.core.tracker import Tracker
 from playhead.io.recording import RecordingWriter
+from playhead.simulate.offline import scenario_as_calls
+from playhead.simulate.scenarios import SCENARIOS
 
 from support_rules import (
     OTHER_SID,
@@ -238,6 +241,33 @@ def test_a_refused_session_end_does_not_end_the_session():
     assert of(tracker, "event-after-end") == []
     assert tracker.sessions[SID].closed_by == "sessionEnd"
     assert [(f.rule, f.call) for f in serious(tracker)] == [("http-error", 4)]
+
+
+# == families hear only the event types they judge ===================================================
+
+
+def every_finding(batches: list[list[Call]]) -> list[list[tuple]]:
+    return [[(f.rule, f.severity, f.session, f.call, f.message) for f in check(cs).findings]
+            for cs in batches]
+
+
+def test_a_family_that_names_its_event_types_misses_nothing_by_not_hearing_the_others(monkeypatch):
+    """`Family.events` only spares calls: with every family hearing every event, every simulated
+    scenario, played in order and with its events shuffled within the reorder window and beyond,
+    gives the same findings."""
+    named = [f for f in rule_families.FAMILIES if f.events is not None]
+    assert {f.__name__ for f in named} >= {"AdChecks", "ChapterChecks", "StateChecks"}
+    batches = []
+    for n, scenario in enumerate(SCENARIOS.values()):
+        played_calls = scenario_as_calls(scenario, sid=f"{n:064x}", start_ts=START_TS)
+        batches.append(played_calls)
+        shuffled = played_calls[:1] + random.Random(n).sample(played_calls[1:], len(played_calls) - 1)
+        batches.append(shuffled)
+    filtered = every_finding(batches)
+    for family in named:
+        monkeypatch.setattr(family, "events", None)
+    assert every_finding(batches) == filtered
+    assert any(f for f in filtered)  # the scenarios do have findings to compare
 
 
 # == failures inside playhead ========================================================================
