@@ -87,6 +87,10 @@ class Context:
         self.emit("internal-error", e, f"{name} failed: {type(exc).__name__}: {exc}"[:300])
 
 
+_ROUTES: dict[tuple[tuple[type, ...], str | None, bool], tuple[int, ...]] = {}
+_ROUTES_LIMIT = 4096
+
+
 class Timeline(Context):
     """Feeds one session's calls through arrival checks, the reorder window and the timeline."""
 
@@ -107,9 +111,8 @@ class Timeline(Context):
                     if getattr(type(f), hook) is not getattr(Family, hook)
                     and (after_close is None or f.after_close == after_close)]
         self._arrive = bound("arrive")
-        self._event_open = bound("event")  # while the session is open ...
-        self._event_closed = bound("event", after_close=True)  # ... and once it is closed
-        self._event_hooks: dict[tuple[str | None, bool], list[Callable]] = {}  # by (type, closed)
+        self._event = bound("event")
+        self._kinds = tuple(type(f) for f in self.families)  # the key of the shared routing
         self._tick = bound("tick")
         self._finish = bound("finish")
         self._label = ""  # the state label, worked out again only when the state may change
@@ -131,7 +134,7 @@ class Timeline(Context):
         status = e.call.status
         if status is not None and status >= 400:
             return  # the backend did not take it: it is not part of the timeline
-        if e.event_type == "sessionStart" and s.entries[0] is not e:
+        if e.event_type == "sessionStart" and e.index != 0:
             return  # a sessionStart posted to /events starts nothing (wrong-endpoint says so)
         for ready in self.buffer.push(e.ts, e):
             self._apply(ready)
@@ -139,10 +142,11 @@ class Timeline(Context):
     def _apply(self, e: Entry) -> None:
         ts = e.ts if e.ts is not None else self.prev_ts
         closed = self.machine.state.closed
-        hooks = self._event_hooks.get((e.event_type, closed))
-        if hooks is None:
-            hooks = self._event_hooks[(e.event_type, closed)] = self._hooks_for(e.event_type, closed)
-        for hook in hooks:
+        route = _ROUTES.get((self._kinds, e.event_type, closed))
+        if route is None:
+            route = self._route(e.event_type, closed)
+        for i in route:
+            hook = self._event[i]
             try:
                 hook(e)
             except Exception as exc:  # noqa: BLE001 - any bug in a rule must surface, not stop traffic
@@ -164,10 +168,16 @@ class Timeline(Context):
             self.prev_timed, self.prev_ts = e, e.ts
         self.prev = e
 
-    def _hooks_for(self, kind: str | None, closed: bool) -> list[Callable]:
-        """The `event` hooks an event of this type reaches, worked out once per type."""
-        return [hook for hook in (self._event_closed if closed else self._event_open)
-                if (events := type(hook.__self__).events) is None or kind in events]
+    def _route(self, kind: str | None, closed: bool) -> tuple[int, ...]:
+        """Which `event` hooks an event of this type reaches: worked out once per type for all
+        sessions with the same families (kept per session, it cost ~1 KB each)."""
+        families = [type(hook.__self__) for hook in self._event]
+        route = tuple(i for i, family in enumerate(families)
+                      if (not closed or family.after_close)
+                      and (family.events is None or kind in family.events))
+        if len(_ROUTES) < _ROUTES_LIMIT:  # event types are the wire's: bound what is remembered
+            _ROUTES[(self._kinds, kind, closed)] = route
+        return route
 
     def drain(self) -> None:
         for e in self.buffer.flush():

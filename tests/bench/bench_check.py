@@ -1,4 +1,4 @@
-"""`playhead check` throughput, memory per retained call and start-up, as ratios (SPEC §9).
+"""`playhead check` throughput and start-up, as ratios (SPEC §9; memory is bench_memory.py).
 
 Every figure is measured beside its baseline in this one command on this machine:
 
@@ -11,9 +11,7 @@ Every figure is measured beside its baseline in this one command on this machine
    Two HARs of the same calls: "minimal" entries (method, URL, one header, body, status,
    Location), and the entries mitmproxy's own SaveHar writes for flows carrying the headers a
    device's SDK sends and Adobe's edge answers with (what `playhead check` is really given).
-2. Memory: bytes held per call retained by a Tracker fed the same capture (tracemalloc).
-   Goal: ≤ 2 KB per call.
-3. Start-up: `playhead --help` against a bare interpreter start, medians of several runs.
+2. Start-up: `playhead --help` against a bare interpreter start, medians of several runs.
    Goal: ≤ 3 ×.
 
     .venv/bin/python tests/bench/bench_check.py [--calls 60000] [--runs 7] [--check-runs 3]
@@ -35,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,8 +42,6 @@ from referencing.jsonschema import DRAFT202012
 
 from goals import goal
 from playhead.core.schemas import EVENT_TYPES, SCHEMA_BASE
-from playhead.core.tracker import Tracker
-from playhead.io.capture import read_capture
 from playhead.simulate.offline import scenario_as_calls
 from playhead.simulate.scenarios import SCENARIOS
 
@@ -156,20 +151,6 @@ STDLIB_LOAD = (
 )
 
 
-def memory_per_call(har: Path) -> tuple[float, int]:
-    calls = list(read_capture(har))
-    tracker = Tracker()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    for call in calls:
-        tracker.feed(call)
-    tracker.finish()
-    held = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
-    body_bytes = sum(len(c.request_body or b"") for c in calls)
-    return held / len(calls), body_bytes // len(calls)
-
-
 def median_run(command: list[str], runs: int) -> float:
     return statistics.median(timed(command) for _ in range(runs))
 
@@ -211,7 +192,6 @@ def main() -> int:
             measures[f"check {shape}"] = functools.partial(timed, check)
             measures[f"stdlib {shape}"] = functools.partial(timed, stdlib)
         medians = interleaved(measures, args.check_runs)
-        per_call, body_size = memory_per_call(Path(tmp) / "minimal.har")
     loop_rate = n / medians["loop"]
     rates = {shape: (n / medians[f"check {shape}"], n / medians[f"stdlib {shape}"], size)
              for shape, size in sizes.items()}
@@ -227,7 +207,6 @@ def main() -> int:
               f"  -> {rate / loop_rate:.2f} x (a)  (goal >= 4 x)")
         print(f"      (b) json load + loads bodies           {stdlib:9.0f} calls/s"
               f"  -> check is {rate / stdlib:.2f} x (b)  (goal > 1 x)")
-    print(f"memory: {per_call:.0f} bytes per retained call (bodies average {body_size} bytes)  (goal <= 2048)")
     print(f"start-up: playhead --help {help_ * 1000:.0f} ms vs bare interpreter {bare * 1000:.0f} ms"
           f" -> {help_ / bare:.2f} x  (goal <= 3 x)")
     for shape, (rate, stdlib, size) in rates.items():
@@ -235,7 +214,6 @@ def main() -> int:
              ">= 4 x", rate / loop_rate >= 4)
         goal(f"check vs json load + loads, {shape} HAR ({size} B/entry)",
              f"{rate / stdlib:.2f} x ({stdlib:.0f} calls/s)", "> 1 x", rate > stdlib)
-    goal("memory per retained call", f"{per_call:.0f} bytes", "<= 2048 bytes", per_call <= 2048)
     goal("playhead --help vs bare interpreter", f"{help_ / bare:.2f} x ({help_ * 1000:.0f} ms)",
          "<= 3 x", help_ / bare <= 3)
     return 0

@@ -28,6 +28,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 
+from goals import goal
 from playhead.core.call import Call
 from playhead.core.config import Config
 from playhead.core.schemas import SchemaSet
@@ -98,6 +99,7 @@ def main() -> int:
     print(f"memory of a long run of {args.calls:,} calls, without a cap and with --max-calls {args.cap:,}")
     print(f"  {'run':<14} {'sessions':>8} {'per retained call':>18} {'peak, no cap':>13} "
           f"{'peak with cap':>14} {'kept':>8} {'capped, per session':>20} {'time with cap':>14}")
+    measured = []
     for name, make in runs:
         whole = feed(schemas, make(args.calls), None, traced=True)
         capped = feed(schemas, make(args.calls), args.cap, traced=True)
@@ -110,12 +112,19 @@ def main() -> int:
         print(f"  {name:<14} {whole['sessions']:>8,} {per_call:>12,.0f} bytes {whole['peak'] / MIB:>9,.0f} MiB "
               f"{capped['peak'] / MIB:>10,.0f} MiB {capped['kept']:>8,} "
               f"{capped['held'] / capped['sessions'] / 1024:>14,.1f} KiB {fast / plain:>12.2f} x")
+        measured.append((name, per_call, whole, capped))
     print("  per retained call: what the uncapped run holds, over its calls (sessions' own state included);"
           " goal <= 2048 bytes")
     print("  kept: calls still in memory at the end of the capped run (each session keeps its newest);"
           " capped, per session: what that run holds")
     print("  over its sessions (the floor no cap lowers: rule state, the newest calls, findings, ping ticks);"
           " time: feeding with the cap over feeding without")
+    for name, per_call, whole, capped in measured:
+        goal(f"memory per retained call, {name}", f"{per_call:,.0f} bytes", "<= 2048 bytes", per_call <= 2048)
+    for name, _, whole, capped in measured:
+        goal(f"long run of {args.calls:,} calls, {name}: peak with --max-calls {args.cap:,}",
+             f"{capped['peak'] / MIB:,.0f} MiB (no cap: {whole['peak'] / MIB:,.0f} MiB), "
+             f"{capped['kept']:,} calls kept", "capped", capped["kept"] <= args.cap)
     return 0
 
 
