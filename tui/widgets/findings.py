@@ -7,7 +7,7 @@ filter rebuilds the index list once.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -45,20 +45,33 @@ class FindingFilter:
             parts.append(f"session ~ {self.session}")
         return " · ".join(parts)
 
-    def matches(self, finding: Finding, sessions: Mapping[str, Session]) -> bool:
-        if finding.severity < self.severity:
-            return False
-        if self.rule and self.rule.lower() not in finding.rule.lower():
-            return False
-        if self.session:
-            needle = self.session.lower()
-            session = sessions.get(finding.session) if finding.session is not None else None
-            haystack = [finding.session or ""]
-            if session is not None:
-                haystack += [str(session.media["id"] or ""), str(session.media["name"] or "")]
-            if not any(needle in h.lower() for h in haystack):
-                return False
-        return True
+    def matcher(self, sessions: Mapping[str, Session]) -> Callable[[Finding], bool]:
+        """Whether a finding passes, for a run of findings: each rule and each session is judged
+        once, not once per finding (a filter change goes over every finding there is)."""
+        rule_needle, session_needle = self.rule.lower(), self.session.lower()
+        rules: dict[str, bool] = {}
+        places: dict[str | None, bool] = {}
+
+        def rule_passes(rule: str) -> bool:
+            if rule not in rules:
+                rules[rule] = rule_needle in rule.lower()
+            return rules[rule]
+
+        def session_passes(sid: str | None) -> bool:
+            if sid not in places:
+                session = sessions.get(sid) if sid is not None else None
+                haystack = [sid or ""]
+                if session is not None:
+                    haystack += [str(session.media["id"] or ""), str(session.media["name"] or "")]
+                places[sid] = any(session_needle in h.lower() for h in haystack)
+            return places[sid]
+
+        def matches(finding: Finding) -> bool:
+            return (finding.severity >= self.severity
+                    and (not rule_needle or rule_passes(finding.rule))
+                    and (not session_needle or session_passes(finding.session)))
+
+        return matches
 
 
 class FindingsFeed(RowList):
@@ -81,8 +94,9 @@ class FindingsFeed(RowList):
     def sync(self) -> None:
         """Take the findings raised since the last call (under the tracker's lock)."""
         before = len(self._matched)
+        matches = self.filter.matcher(self.sessions)
         for i in range(max(self._scanned, self.start), len(self.findings)):
-            if self.filter.matches(self.findings[i], self.sessions):
+            if matches(self.findings[i]):
                 self._matched.append(i)
         self._scanned = len(self.findings)
         new = len(self._matched) - before

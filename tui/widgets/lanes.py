@@ -47,15 +47,33 @@ def cell_styles(kind: str, row: str) -> list[Style]:
     return [_ROW_STYLE.get(kind, _DIM)] * len(row)
 
 
-def row_segments(label: str, row: str, styles: list[Style], marker: int | None) -> list[Segment]:
-    """The label, then runs of equally styled cells; the marker column shown reversed."""
-    segments = [Segment(f"{label:<{LABEL_WIDTH - 1}} ", _DIM)]
+Run = tuple[int, int, Style]  # cells [start, end) of a row, drawn in one style
+
+
+def runs_of(styles: list[Style]) -> list[Run]:
+    """A row's cells grouped into runs of one style, found once per change of the picture (a
+    row is ~150 cells; a frame that only moves the marker then costs a few runs per row)."""
+    runs: list[Run] = []
     start = 0
-    for i in range(1, len(row) + 1):
-        if i == len(row) or styles[i] != styles[start] or i == marker or i - 1 == marker:
-            style = styles[start] + _REVERSE if start == marker else styles[start]
-            segments.append(Segment(row[start:i], style))
+    for i in range(1, len(styles) + 1):
+        if i == len(styles) or styles[i] != styles[start]:
+            runs.append((start, i, styles[start]))
             start = i
+    return runs
+
+
+def row_segments(label: str, row: str, runs: list[Run], marker: int | None) -> list[Segment]:
+    """The label, then the row run by run; the marker column shown reversed."""
+    segments = [Segment(f"{label:<{LABEL_WIDTH - 1}} ", _DIM)]
+    for start, end, style in runs:
+        if marker is None or not start <= marker < end:
+            segments.append(Segment(row[start:end], style))
+            continue
+        if start < marker:
+            segments.append(Segment(row[start:marker], style))
+        segments.append(Segment(row[marker], style + _REVERSE))
+        if marker + 1 < end:
+            segments.append(Segment(row[marker + 1:end], style))
     return segments
 
 
@@ -86,7 +104,8 @@ class Lanes(ScrollView, can_focus=False):
         self.session: Session | None = None
         self.marker_ts: int | None = None  # the ts of the call the timeline's cursor is on
         self._cache_key: tuple | None = None
-        self._rows: list[tuple[str, str, list[Style]]] = []
+        self._rows: list[tuple[str, str, list[Run]]] = []
+        self._base = Style()
         self._header = Text()
         self._axis = ""
         self._bounds: tuple[int, int] | None = None
@@ -112,7 +131,7 @@ class Lanes(ScrollView, can_focus=False):
                    len(session.ping_ts), session.last_ts, width)
             if key == self._cache_key:
                 return
-            self._rows = [(kind, row, cell_styles(kind, row)) for kind, row in lane_rows(session, width)]
+            self._rows = [(kind, row, runs_of(cell_styles(kind, row))) for kind, row in lane_rows(session, width)]
             self._axis = lane_axis(session, width)
             self._header = header_text(session)
             self._bounds = ts_range(session)
@@ -120,21 +139,22 @@ class Lanes(ScrollView, can_focus=False):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._compute(max(self.size.width - LABEL_WIDTH, 1))
+        self._base = self.rich_style  # once per batch of lines: a DOM walk each time
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self._base
         if self.session is None:
             segments = [Segment("no session selected", _DIM)] if y == 0 else []
         elif y < HEADER_LINES:
             segments = list(self._header.render(self.app.console))
         elif y - HEADER_LINES < len(self._rows):
-            kind, row, styles = self._rows[y - HEADER_LINES]
+            kind, row, runs = self._rows[y - HEADER_LINES]
             marker = None
             if self.marker_ts is not None and self._bounds is not None:
                 marker = column_of(self.marker_ts, self._bounds, len(row))
-            segments = row_segments(kind, row, styles, marker)
+            segments = row_segments(kind, row, runs, marker)
         elif y - HEADER_LINES == len(self._rows):
             segments = [Segment(" " * LABEL_WIDTH + self._axis, _DIM)]
         else:

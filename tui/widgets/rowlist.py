@@ -292,7 +292,7 @@ class RowList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         key = self.row_key(index)
         if key is not None:  # the styles are part of the key: a theme change misses the cache
-            key = (key, width, index == self.cursor, self._cursor_style, base)
+            key = (key, width, self._cursor_style if index == self.cursor else None, base)
             strip = self._strips.get(key)
             if strip is not None:
                 return strip

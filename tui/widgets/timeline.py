@@ -35,7 +35,7 @@ class Timeline(RowList):
         self.session: Session | None = None
         self.fold = True
         self.follow = True
-        self._shown: list[int] = []  # call indexes that are rows (when folded)
+        self._shown: list[int] = []  # call indexes that are rows when folded (kept up unfolded too)
         self._scanned = 0  # calls looked at so far
         self._offset = 0  # calls dropped from memory when last synced: unfolded row 0 is this call
         self._findings_seen = 0  # session findings looked at so far
@@ -104,19 +104,19 @@ class Timeline(RowList):
         if session is None:
             return
         entries, first = session.entries, session.dropped
-        if self.fold:
-            if self._shown and self._shown[0] < first:  # dropped from memory since: no more rows
-                del self._shown[:bisect.bisect_left(self._shown, first)]
-            for i in range(max(self._scanned, first), session.calls):
-                if not is_foldable(entries[i - first]):
-                    self._shown.append(i)
-            # A call already folded may since have got a finding (a tick's "ping overdue"):
-            for finding in session.findings[self._findings_seen:]:
-                i = finding.call
-                if i is not None and first <= i < self._scanned:
-                    pos = bisect.bisect_left(self._shown, i)
-                    if pos == len(self._shown) or self._shown[pos] != i:
-                        self._shown.insert(pos, i)
+        # Kept up whether folded or not, so folding is instant even for a session of 100k calls.
+        if self._shown and self._shown[0] < first:  # dropped from memory since: no more rows
+            del self._shown[:bisect.bisect_left(self._shown, first)]
+        for i in range(max(self._scanned, first), session.calls):
+            if not is_foldable(entries[i - first]):
+                self._shown.append(i)
+        # A call already folded may since have got a finding (a tick's "ping overdue"):
+        for finding in session.findings[self._findings_seen:]:
+            i = finding.call
+            if i is not None and first <= i < self._scanned:
+                pos = bisect.bisect_left(self._shown, i)
+                if pos == len(self._shown) or self._shown[pos] != i:
+                    self._shown.insert(pos, i)
         self._scanned = session.calls
         self._offset = first
         self._findings_seen = len(session.findings)
@@ -127,7 +127,6 @@ class Timeline(RowList):
             return
         current = self.entry_index(self.cursor) if self.row_count else None
         self.fold = fold
-        self._shown, self._scanned, self._findings_seen = [], 0, 0
         self._scan()
         self.set_row_count(self._rows(), self.row_of(current) if current is not None else 0)
         if self.row_count:
