@@ -20,7 +20,9 @@ from playhead.core.tracker import Tracker
 from playhead.simulate import SCENARIOS
 from playhead.simulate.offline import scenario_as_calls
 from playhead.tui.app import REDRAW_INTERVAL, Dashboard
+from playhead.io.reports.lanes import ts_range
 from playhead.tui.rows import age
+from playhead.tui.widgets import lanes as lanes_module
 from playhead.tui.screens.detail import CallDetail
 from playhead.tui.screens.filter import FilterScreen
 from playhead.tui.screens.help import HelpScreen
@@ -454,3 +456,30 @@ async def test_rows_on_screen_follow_their_sessions_as_calls_arrive():
         await pilot.pause()
         assert app.sessions_table.row_count == 1 and rows_read_as_their_sessions(app, now[0])
         assert not "".join(lines(app, app.sessions_table)[2:]).strip()
+
+
+@pilot_test
+async def test_a_busy_sessions_lanes_catch_up_with_its_calls(monkeypatch):
+    """The lane picture of a session that keeps getting calls is computed again only now and
+    then (here: held back for a second or so after each picture); calls that come meanwhile
+    still reach the picture once its turn comes, with nothing else happening on screen."""
+    monkeypatch.setattr(lanes_module, "LANES_SHARE", 0.001)
+    tracker = Tracker()
+    calls = calls_of("vod-clean")
+    tracker.feed_all(calls[:10])
+    app = Dashboard(tracker, Origin("sink", listen="127.0.0.1:0"))
+
+    def axis_shows_whole_session() -> bool:
+        first, last = ts_range(tracker.sessions[sid_of("vod-clean")])
+        axis = [line.rstrip() for line in lines(app, app.lanes) if line.rstrip().endswith(" s")]
+        return axis[-1].endswith(f"{(last - first) / 1000:.1f} s")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert axis_shows_whole_session()
+        tracker.feed_all(calls[10:])  # within the time the first picture holds the next back
+        for _ in range(100):
+            if axis_shows_whole_session():
+                break
+            await pilot.pause(0.05)
+        assert axis_shows_whole_session()

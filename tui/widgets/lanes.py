@@ -3,13 +3,15 @@
 The rows come from `playhead.io.reports.lanes.lane_rows` (the same picture the Markdown and HTML
 reports draw), so what the dashboard shows and what a report shares cannot disagree. Computing
 them walks every span and ping of the session, so the result is kept until the session changes
-(more calls, findings or spans) or the widget is resized. The first line names the session,
-so the pane's title never changes (a title change repaints the whole pane).
+(more calls, findings or spans) or the widget is resized, and a busy session's picture is
+computed again at most as often as LANES_SHARE allows. The first line names the session, so the
+pane's title never changes (a title change repaints the whole pane).
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import ContextManager
 
 from rich.segment import Segment
@@ -18,6 +20,7 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from ...core.model import Session
 from ...io.reports.lanes import MARKS, lane_axis, lane_rows, ts_range
@@ -25,6 +28,9 @@ from ...io.reports.safe import show
 from ..rows import LANE_STYLE, SEVERITY_STYLE, short_sid
 
 LABEL_WIDTH = 9  # "ad-break " and friends
+# The picture walks every span, ping and finding of the session (~0.1 s for 100k calls here):
+# while calls keep coming, it is computed again no more often than takes this share of the time.
+LANES_SHARE = 0.05
 HEADER_LINES = 1  # which session this is
 _DIM = Style(dim=True)
 _REVERSE = Style(reverse=True)
@@ -109,16 +115,34 @@ class Lanes(ScrollView, can_focus=False):
         self._header = Text()
         self._axis = ""
         self._bounds: tuple[int, int] | None = None
-        self._view: tuple | None = None  # what show() last asked to draw
+        self._content: tuple | None = None  # what the session held when show() last saw it
+        self._next_compute = 0.0  # a busy session's picture is not computed again before this
+        self._catch_up: Timer | None = None
 
     def show(self, session: Session | None, marker_ts: int | None = None) -> None:
-        """Draw this session with this call marked; nothing to do when that is what is drawn."""
+        """Draw this session with this call marked; nothing to do when that is what is drawn.
+        New calls of the same session redraw it no sooner than the throttle allows (LANES_SHARE);
+        a timer then brings the picture up to date."""
         with self.lock:
-            view = None if session is None else (
-                session.sid, session.calls, len(session.findings), len(session.spans), session.last_ts, marker_ts)
-        if session is self.session and view == self._view:
+            content = None if session is None else (
+                session.sid, session.calls, len(session.findings), len(session.spans), session.last_ts)
+        same, moved = session is self.session, marker_ts != self.marker_ts
+        if same and not moved and content == self._content:
             return
-        self.session, self.marker_ts, self._view = session, marker_ts, view
+        self.session, self.marker_ts, self._content = session, marker_ts, content
+        if not same or moved or time.monotonic() >= self._next_compute:
+            self.refresh()
+        else:
+            self._catch_up_later()
+
+    def _catch_up_later(self) -> None:
+        """The picture is behind its session: draw it again when its turn comes."""
+        if self._catch_up is None:
+            self._catch_up = self.set_timer(max(self._next_compute - time.monotonic(), 0), self._caught_up)
+
+    def _caught_up(self) -> None:
+        self._catch_up = None
+        self._next_compute = 0.0
         self.refresh()
 
     def _compute(self, width: int) -> None:
@@ -131,11 +155,17 @@ class Lanes(ScrollView, can_focus=False):
                    len(session.ping_ts), session.last_ts, width)
             if key == self._cache_key:
                 return
+            same_picture = self._cache_key is not None and self._cache_key[0] == key[0] and self._cache_key[-1] == width
+            if same_picture and time.monotonic() < self._next_compute:
+                self._catch_up_later()  # the marker moved; the picture waits for its turn
+                return
+            began = time.perf_counter()
             self._rows = [(kind, row, runs_of(cell_styles(kind, row))) for kind, row in lane_rows(session, width)]
             self._axis = lane_axis(session, width)
             self._header = header_text(session)
             self._bounds = ts_range(session)
             self._cache_key = key
+            self._next_compute = time.monotonic() + (time.perf_counter() - began) / LANES_SHARE
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._compute(max(self.size.width - LABEL_WIDTH, 1))

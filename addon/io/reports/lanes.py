@@ -28,6 +28,14 @@ class _Columns:
             return 0
         return min(self.width - 1, max(0, int((ts - self.lo) * self.width // self.range)))
 
+    def of_all(self, points: list[int]) -> set[int]:
+        """The cells a run of ts fall in: `of` for each, without a call per point."""
+        if self.range == 0:
+            return {0} if points else set()
+        lo, width, span = self.lo, self.width, self.range
+        cells = {(ts - lo) * width // span for ts in points}  # few distinct: clamp those after
+        return {min(width - 1, max(0, int(c))) for c in cells}
+
     def covering(self, start: int, end: int) -> range:
         """The cells that [start, end) touches; at least one, so an instant span still shows."""
         first = self.of(start)
@@ -43,7 +51,8 @@ def ts_range(session: Session) -> tuple[int, int] | None:
     points = [t for t in (session.first_ts, session.last_ts) if t is not None]
     for span in session.spans:
         points += [t for t in (span.start_ts, span.end_ts) if t is not None]
-    points += session.ping_ts
+    if session.ping_ts:  # a long session has ~100k: their ends are enough
+        points += (min(session.ping_ts), max(session.ping_ts))
     points += [t for t in (finding_ts(session, f) for f in session.findings) if t is not None]
     return (min(points), max(points)) if points else None
 
@@ -76,8 +85,8 @@ def lane_rows(session: Session, width: int = 60) -> list[tuple[str, str]]:
             end = bounds[1] if span.end_ts is None else span.end_ts
             for c in cols.covering(span.start_ts, end):
                 row[c] = ACTIVE
-        for ts in session.ping_ts:
-            cells["pings"][cols.of(ts)] = PING
+        for c in cols.of_all(session.ping_ts):
+            cells["pings"][c] = PING
         worst: dict[int, Severity] = {}
         for finding in session.findings:
             ts = finding_ts(session, finding)
