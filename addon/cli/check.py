@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         for warning in capture.warnings:
             print(f"playhead: {literal(warning)}", file=sys.stderr)
     tracker.finish()
+    gc.freeze()  # all of it lives until exit: re-enabled, the collector would walk it all once
     gc.enable()
     if args.output is not None:
         if args.format is not None and args.format != format_for_path(args.output):

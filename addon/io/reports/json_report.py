@@ -7,6 +7,8 @@ import json
 import math
 from typing import Any
 
+import orjson
+
 from ... import __version__
 from ...core.findings import Severity
 from .safe import UNSAFE_BEYOND_C0
@@ -47,7 +49,12 @@ def render(result: Result) -> str:
     """Strict JSON text (no NaN) that keeps non-ASCII readable. The characters `literal` guards
     against (C1 controls, bidi overrides, lone surrogates such as a body's `"\\ud800"`) are written
     as `\\u` escapes: the same JSON value, but safe to print on a terminal and to encode."""
-    text = json.dumps(report(result), ensure_ascii=False, indent=2, allow_nan=False)
+    data = report(result)
+    try:
+        # orjson writes the same JSON ~20x faster than json's pure-Python indenting encoder.
+        text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8")
+    except TypeError:  # lone surrogates or integers beyond 64 bits, from the wire: json can
+        text = json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)
     return UNSAFE_BEYOND_C0.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
