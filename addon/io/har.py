@@ -110,9 +110,9 @@ def _parse_slowly(data: bytes, not_har: Callable[[str], CaptureError]) -> Any:
 
 
 def _calls(path: str, entries: list[Any], capture: Capture) -> Generator[Call, None, None]:
-    for n, entry in enumerate(entries, 1):
-        source = f"{path}#{n}"
-        call = _entry_call(entry, source, capture)
+    for i, entry in enumerate(entries):
+        entries[i] = None  # the parsed entry is garbage once read: its memory serves the next calls
+        call = _entry_call(entry, f"{path}#{i + 1}", capture)
         if call is not None:
             yield call
 
