@@ -15,14 +15,15 @@ import sys
 import time
 from pathlib import Path
 
-from .launch import demo_app
+from ..cli import build_parser
+from .launch import DEMO_SPEED, demo_app
 
 WAIT_LIMIT = 60.0  # seconds: a bound, the demo needs about 16
 
 
 async def shoot(output: Path, size: tuple[int, int]) -> None:
-    args = argparse.Namespace(listen_host="127.0.0.1", port=0, speed=10.0, scenario=[], record=None,
-                              report=None, schemas=[])
+    # The demo's own options and defaults, whatever they become (the speed's lives beside the app).
+    args = build_parser().parse_args(["demo", "--port", "0", "--speed", str(DEMO_SPEED)])
     app, runner, player = demo_app(args)
     try:
         async with app.run_test(size=size) as pilot:
