@@ -20,7 +20,7 @@ from referencing.jsonschema import DRAFT202012
 
 from playhead.core.parse import Overflow
 from playhead.core.schemas import (
-    EVENT_TYPES, SCHEMA_BASE, SchemaError, SchemaLoadError, SchemaSet, fast_check,
+    EVENT_TYPES, SCHEMA_BASE, Documents, SchemaError, SchemaLoadError, SchemaSet, fast_check,
 )
 
 TS = 1764115230000
@@ -565,7 +565,7 @@ def test_fast_path_and_jsonschema_agree_on_bodies(schemas, case):
 
 DOCS = builtin_documents()
 REGISTRY = stock_registry()
-DOCUMENTS = {SCHEMA_BASE + name + ".json": doc for name, doc in DOCS.items()}
+DOCUMENTS = Documents({SCHEMA_BASE + name + ".json": doc for name, doc in DOCS.items()})
 
 
 def holds_overflow(value) -> bool:
@@ -608,7 +608,7 @@ KEYWORD_SCHEMA = {
                                      json_values, max_size=5))
 def test_fast_path_and_jsonschema_agree_on_every_supported_keyword(value):
     oracle = Draft202012Validator(KEYWORD_SCHEMA).is_valid
-    assert answer(KEYWORD_SCHEMA, {}, oracle, value) == oracle(value)
+    assert answer(KEYWORD_SCHEMA, Documents({}), oracle, value) == oracle(value)
 
 
 # Every value a parsed body can hold: huge integers, and ±inf as the parser keeps them (Overflow,
@@ -636,14 +636,14 @@ KEYWORD_CASES = [KEYWORD_SCHEMA, *({k: v} for k, v in KEYWORD_SCHEMA.items()),
 def test_fast_path_and_jsonschema_agree_on_tricky_values(schema):
     oracle = Draft202012Validator(schema).is_valid
     for value in TRICKY_VALUES:
-        assert answer(schema, {}, oracle, value) == oracle(value), value
+        assert answer(schema, Documents({}), oracle, value) == oracle(value), value
 
 
 def test_a_schema_jsonschema_rs_cannot_compile_is_validated_by_jsonschema_alone(tmp_path):
     # jsonschema-rs has no draft 3; jsonschema does, so a team's draft-3 schema still works.
     schema = {"$schema": "http://json-schema.org/draft-03/schema#",
               "properties": {"params": {"properties": {"media.state.name": {"required": True}}}}}
-    assert fast_check(schema, {}) is None
+    assert fast_check(schema, Documents({})) is None
     plan = tmp_path / "plan"
     write(plan, "stateStart.json", schema)
     strict = SchemaSet.load([plan])

@@ -24,26 +24,21 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from .schemas import SchemaError, SchemaLoadError, escape_controls, json_path, one_line, show
+from .schemas import (
+    Documents, SchemaError, SchemaLoadError, escape_controls, json_path, one_line, show,
+)
 
 
-def validator(schema: Any, draft: type | None, documents: dict[str, Any]) -> Any:
+def validator(schema: Any, draft: type | None, documents: Documents) -> Any:
     """A jsonschema validator of `schema` (draft 2020-12 unless `draft` says otherwise) with the
     located keywords, resolving $refs among `documents`."""
-    return _located(draft or validators.Draft202012Validator)(schema, registry=_registry(documents))
+    return _located(draft or validators.Draft202012Validator)(schema, registry=documents.registry())
 
 
-_registries: dict[int, tuple[dict[str, Any], Registry]] = {}
-
-
-def _registry(documents: dict[str, Any]) -> Registry:
-    """One crawled registry per set of documents (a SchemaSet's), built on first use."""
-    cached = _registries.get(id(documents))
-    if cached is None or cached[0] is not documents:
-        registry = Registry().with_resources(
-            (uri, Resource.from_contents(doc, DRAFT202012)) for uri, doc in documents.items()).crawl()
-        cached = _registries[id(documents)] = (documents, registry)
-    return cached[1]
+def crawled(by_uri: dict[str, Any]) -> Registry:
+    """A referencing registry of these schemas (Documents.registry keeps one per SchemaSet)."""
+    return Registry().with_resources(
+        (uri, Resource.from_contents(doc, DRAFT202012)) for uri, doc in by_uri.items()).crawl()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,12 +164,12 @@ def schema_errors(errors: Iterable[ValidationError], origin: str | None) -> Iter
 # ---------------------------------------------------------------------------------------------
 # A team's schemas
 
-def read_extra(path: Path, documents: dict[str, Any]) -> tuple[Any, type]:
+def read_extra(path: Path, documents: Documents) -> tuple[Any, type]:
     """A team's schema file, checked whole at load (not mid-capture): its JSON, its draft, the
     schema itself and every $ref it makes, against the built-in `documents`."""
     schema, draft = _read_extra(path)
     root = Resource.from_contents(schema, default_specification=DRAFT202012)
-    _check_refs(schema, _registry(documents).resolver_with_root(root), path)
+    _check_refs(schema, documents.registry().resolver_with_root(root), path)
     return schema, draft
 
 

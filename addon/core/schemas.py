@@ -121,32 +121,45 @@ def one_line(text: str) -> str:
 Check = Callable[[Any], bool]
 
 
-def fast_check(schema: Any, documents: dict[str, Any]) -> Check | None:
+def fast_check(schema: Any, documents: Documents) -> Check | None:
     """`schema` compiled by jsonschema-rs (~1.5 µs per event here, against ~140 µs for jsonschema)
     as a yes/no predicate, or None when jsonschema-rs cannot compile it (draft 3, say).
-    `documents` maps URIs to the schemas its $refs may reach.
 
     The predicate raises for a value jsonschema-rs cannot convert (an Overflow, a non-string key):
     jsonschema judges those. tests/test_schemas.py shows the two agree on every JSON value a body
     can hold (NaN cannot: the body parser rejects it)."""
     try:
         import jsonschema_rs  # noqa: PLC0415 - only `check` and the proxy pay for loading it
-        return jsonschema_rs.validator_for(schema, registry=_rs_registry(documents)).is_valid
+        return jsonschema_rs.validator_for(schema, registry=documents.rs_registry()).is_valid
     except Exception:  # noqa: BLE001 - anything jsonschema-rs refuses is left to jsonschema
         return None
 
 
-_rs_registries: dict[int, tuple[dict[str, Any], Any]] = {}
+class Documents:
+    """The schemas a $ref may reach, by URI, and each library's registry of them: built on first
+    need, once for all the schemas of a SchemaSet."""
 
+    __slots__ = ("by_uri", "_rs_registry", "_registry")
 
-def _rs_registry(documents: dict[str, Any]) -> Any:
-    """One jsonschema-rs registry per set of documents (a SchemaSet's 21 schemas share it)."""
-    import jsonschema_rs  # noqa: PLC0415
+    def __init__(self, by_uri: dict[str, Any]) -> None:
+        self.by_uri = by_uri
+        self._rs_registry: Any = None
+        self._registry: Any = None
 
-    cached = _rs_registries.get(id(documents))
-    if cached is None or cached[0] is not documents:
-        cached = _rs_registries[id(documents)] = (documents, jsonschema_rs.Registry(list(documents.items())))
-    return cached[1]
+    def rs_registry(self) -> Any:
+        if self._rs_registry is None:
+            import jsonschema_rs  # noqa: PLC0415
+
+            self._rs_registry = jsonschema_rs.Registry(list(self.by_uri.items()))
+        return self._rs_registry
+
+    def registry(self) -> Any:
+        """jsonschema's (referencing's) crawled registry."""
+        if self._registry is None:
+            from . import schema_detail  # noqa: PLC0415 - jsonschema only when needed
+
+            self._registry = schema_detail.crawled(self.by_uri)
+        return self._registry
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,11 +173,11 @@ class _Layer:
 
     __slots__ = ("schema", "draft", "documents", "params", "origin", "quick", "_validator")
 
-    def __init__(self, schema: Any, draft: type | None, documents: dict[str, Any],
+    def __init__(self, schema: Any, draft: type | None, documents: Documents,
                  origin: str | None) -> None:
         self.schema = schema
         self.draft = draft  # the jsonschema class of a team schema's draft; None: 2020-12
-        self.documents = documents  # URI -> schema, for $refs
+        self.documents = documents  # what its $refs reach
         self.params = _params_of(schema)
         self.origin = origin  # a team schema's file name, named in its errors; None for built-ins
         self._validator: Any = None
@@ -223,7 +236,7 @@ class SchemaSet:
         `<eventType>.json` (that type) and `all.json` (every documented type). Raises
         SchemaLoadError naming the file for anything unusable."""
         docs = _builtin_documents()
-        documents = {SCHEMA_BASE + name + ".json": doc for name, doc in docs.items()}
+        documents = Documents({SCHEMA_BASE + name + ".json": doc for name, doc in docs.items()})
         builtin = {t: _Layer(docs[t], None, documents, None) for t in EVENT_TYPES}
         envelope = _Layer({"$ref": _ENVELOPE_REF}, None, documents, None)
         extras: dict[str, list[_Layer]] = {}
