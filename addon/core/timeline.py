@@ -106,10 +106,9 @@ class Timeline(Context):
         self.families = [f(self) for f in families]
         # Only the hooks a family overrides are called, as bound methods: most families need one
         # or two of the four, and this loop runs for every call.
-        def bound(hook: str, after_close: bool | None = None) -> list[Callable]:
+        def bound(hook: str) -> list[Callable]:
             return [getattr(f, hook) for f in self.families
-                    if getattr(type(f), hook) is not getattr(Family, hook)
-                    and (after_close is None or f.after_close == after_close)]
+                    if getattr(type(f), hook) is not getattr(Family, hook)]
         self._arrive = bound("arrive")
         self._event = bound("event")
         self._kinds = tuple(type(f) for f in self.families)  # the key of the shared routing
