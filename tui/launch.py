@@ -55,7 +55,7 @@ def _stop_on_signals(app: Dashboard) -> dict:
 
 def _serve(app: Dashboard, runner) -> int:
     """Run the app over a started runner; stop the runner however the app ends."""
-    from ..proxy.runner import ProxyError
+    from ..cli.proxy import stop_and_summarise
 
     previous = _stop_on_signals(app)
     try:
@@ -63,15 +63,8 @@ def _serve(app: Dashboard, runner) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        try:
-            runner.stop()
-        except ProxyError as exc:
-            print(f"playhead: {exc}", file=sys.stderr)
-            return 1
-    from ..cli.proxy import run_summary
-
-    print(run_summary(runner), file=sys.stderr)
-    return 0
+        stopped = stop_and_summarise(runner)  # however the app ends
+    return stopped
 
 
 def _watch(runner) -> Callable[[Dashboard], None]:

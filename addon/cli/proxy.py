@@ -116,13 +116,7 @@ def run_headless(runner) -> int:
             if not runner.running:
                 print(f"playhead: {runner.error or 'the proxy stopped unexpectedly'}", file=sys.stderr)
                 break
-        try:
-            runner.stop()
-        except ProxyError as exc:
-            print(f"playhead: {exc}", file=sys.stderr)
-            return 1
-        print(run_summary(runner), file=sys.stderr)
-        return 0
+        return stop_and_summarise(runner)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -143,8 +137,21 @@ def _banner(runner) -> str:
     return "\n".join(lines)
 
 
-def run_summary(runner) -> str:
-    """The line a stopped proxy (headless or under the dashboard) leaves on the console."""
+def stop_and_summarise(runner) -> int:
+    """Stop the proxy (headless or under the dashboard) and leave its one line on the console:
+    the run's summary (exit 0), or why it could not stop cleanly (exit 1)."""
+    from ..proxy.runner import ProxyError
+
+    try:
+        runner.stop()
+    except ProxyError as exc:
+        print(f"playhead: {exc}", file=sys.stderr)
+        return 1
+    print(_summary(runner), file=sys.stderr)
+    return 0
+
+
+def _summary(runner) -> str:
     from ..io.reports.summary import counts_phrase, totals
 
     tracker = runner.tracker
