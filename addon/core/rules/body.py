@@ -110,7 +110,7 @@ class BodyChecks(Family):
         if kind is not None:
             endpoint = e.call.endpoint
             if endpoint is not None and (endpoint[0] is Endpoint.EVENTS) == (kind == "sessionStart"):
-                self._endpoint(e, kind, endpoint[0])
+                self._wrong_endpoint(e, kind)
             if not known:
                 hint = likely_type(kind)
                 ctx.emit("unknown-event-type", e, f"eventType {kind!r} is not documented"
@@ -127,10 +127,11 @@ class BodyChecks(Family):
         if custom and isinstance(custom, dict):
             self._custom(e, kind, custom)
 
-    def _endpoint(self, e: Entry, kind: str, endpoint: Endpoint) -> None:
-        if endpoint is Endpoint.EVENTS and kind == "sessionStart":
+    def _wrong_endpoint(self, e: Entry, kind: str) -> None:
+        """sessionStart posted to /events, or another type to /sessions (arrive tells which)."""
+        if kind == "sessionStart":
             self.ctx.emit("wrong-endpoint", e, "sessionStart sent to /events; it belongs in POST /api/v1/sessions")
-        elif endpoint is Endpoint.SESSIONS and kind != "sessionStart":
+        else:
             self.ctx.emit("wrong-endpoint", e, f"{kind} sent to /sessions, which takes only sessionStart")
 
     def _params(self, e: Entry, kind: str, params: dict) -> None:
