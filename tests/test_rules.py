@@ -31,6 +31,7 @@ from support_rules import (
     body_of,
     calls,
     check,
+    edge_calls,
     events_url,
     live,
     of,
@@ -40,6 +41,7 @@ from support_rules import (
     sessions_url,
     vod,
     with_body,
+    with_xdm,
 )
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -760,6 +762,46 @@ def _clock_skew(broken):
 
 variant("clock-skew/ahead", "clock-skew", Expect(W, 0, "ts is 400 s ahead of the time the call was seen"),
         lambda: [replace(c, time=c.time - 400) for c in calls(played(vod(), 15).at(15).session_end())])
+
+
+# == Media Edge body ================================================================================
+# The Edge API's own checks; every timeline rule above holds for Edge sessions unchanged
+# (tests/test_protocols.py plays every scenario over both protocols).
+
+
+@case("edge-path-mismatch", Expect(E, 2, "path action 'pauseStart' but xdm.eventType names 'ping'"))
+def _edge_path_mismatch(broken):
+    cs = edge_calls(played(vod(), 15).at(15).session_end())
+    if broken:
+        cs[2] = replace(cs[2], url=cs[2].url.replace("/va/v1/ping?", "/va/v1/pauseStart?"))
+    return cs
+
+
+@case("edge-timestamp", Expect(E, 2, "timestamp '2025-11-26T00:00:10' has no UTC offset"))
+def _edge_timestamp(broken):
+    cs = edge_calls(played(vod(), 15).at(15).session_end())
+    if broken:
+        cs[2] = with_xdm(cs[2], timestamp="2025-11-26T00:00:10")
+    return cs
+
+
+variant("edge-timestamp/not-iso", "edge-timestamp", Expect(E, 2, "timestamp 'yesterday' is not an ISO 8601"),
+        lambda: [*(cs := edge_calls(played(vod(), 15).at(15).session_end()))[:2],
+                 with_xdm(cs[2], timestamp="yesterday"), *cs[3:]])
+
+
+@case("edge-config-missing", Expect(E, 0, "no configId in the URL of sessionStart"))
+def _edge_config_missing(broken):
+    cs = edge_calls(played(vod(), 15).at(15).session_end())
+    if broken:
+        cs[0] = replace(cs[0], url=cs[0].url.split("?")[0])
+    return cs
+
+
+variant("edge-config-missing/event", "edge-config-missing",
+        Expect(W, 2, "no configId in the URL of ping; reported once per session"),
+        lambda: [*(cs := edge_calls(played(vod(), 15).at(15).session_end()))[:2],
+                 replace(cs[2], url=cs[2].url.split("?")[0]), *cs[3:]])
 
 
 # == the tests =======================================================================================

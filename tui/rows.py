@@ -16,7 +16,8 @@ from rich.text import Text
 
 from ..core.findings import Finding, Severity
 from ..core.model import Entry, Session
-from ..core.rules.playhead import DAY, is_live
+from ..core.rules.playhead import DAY
+from ..core.vocab import is_live
 from ..io.reports.safe import literal, show
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -119,7 +120,7 @@ def playhead_cell(session: Session) -> Text:
     """'12.0 / 60' for VOD; 'live 14:03:22' for live, whose playhead is seconds since midnight UTC."""
     playhead = session.playhead
     length = session.media["length"]
-    if is_live(session.params) and playhead is not None and 0 <= playhead < DAY:
+    if is_live(session.info) and playhead is not None and 0 <= playhead < DAY:
         h, rest = divmod(int(playhead), 3600)
         return Text(f"live {h:02d}:{rest // 60:02d}:{rest % 60:02d}")
     left = "-" if playhead is None else f"{playhead:.1f}"

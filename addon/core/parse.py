@@ -79,31 +79,6 @@ def number(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-_EXACT = 2**53  # integers a float holds exactly
-
-
-def event_fields(event: dict[str, Any]) -> tuple[str | None, int | None, float | None]:
-    """(eventType, ts, playhead) as far as they are usable; the schema reports the rest."""
-    event_type = event.get("eventType")
-    if not isinstance(event_type, str):
-        event_type = None
-    pt = event.get("playerTime")
-    ts = playhead = None
-    if isinstance(pt, dict):
-        t = pt.get("ts")
-        if type(t) is int and -_EXACT < t < _EXACT:  # the usual epoch ms: nothing to check
-            ts = t
-        else:
-            t = number(t)
-            ts = int(t) if t is not None and abs(t) < 1e18 else None
-        p = pt.get("playhead")
-        if type(p) is float and p - p == 0.0:  # finite (inf - inf and NaN - NaN are NaN)
-            playhead = p
-        else:
-            playhead = float(p) if type(p) is int and -_EXACT < p < _EXACT else number(p)
-    return event_type, ts, playhead
-
-
 def mapping(event: dict[str, Any] | None, key: str) -> dict[str, Any]:
     """event[key] when it is an object, else {} (schema findings cover the wrong shapes)."""
     if not event:

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .config import Config
-from .findings import REGISTRY, Finding, Severity
+from .findings import Finding, Rule, Severity
 from .model import Entry, Session
 from .reorder import ReorderBuffer
 from .state import State, StateMachine
+from .vocab import PING, SESSION_START
 
 if TYPE_CHECKING:
+    from .protocols.base import Protocol
     from .schemas import SchemaSet
 
 Sink = Callable[[Finding, Session | None, Entry | None], None]
@@ -36,8 +38,8 @@ class Family:
     after_close = False
     events: frozenset[str] | None = None  # the event types `event` reacts to; None: every type
 
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+    def __init__(self, ctx: Timeline) -> None:
+        self.ctx = ctx  # typed as the session's Timeline: a rejected start's checks get a Context
 
     def arrive(self, e: Entry) -> None:
         pass
@@ -53,25 +55,30 @@ class Family:
 
 
 class Context:
-    """What a family can see: config, schemas, the session (None for a call without one), emit."""
+    """What a family can see about a call: config, the protocol and its schemas, the session
+    (None for a call without one), and `emit`."""
 
-    def __init__(self, session: Session | None, config: Config, schemas: SchemaSet,
-                 sink: Sink) -> None:
+    def __init__(self, session: Session | None, config: Config, protocol: Protocol,
+                 schemas: SchemaSet, sink: Sink) -> None:
         self.session = session
         self.config = config
+        self.protocol = protocol
         self.schemas = schemas
         self._sink = sink
 
-    bad_ts = False  # set when ts is not epoch ms: ts arithmetic would only produce noise
+    bad_ts = False  # a ts that is not epoch ms was seen: ts arithmetic would only produce noise
 
-    def emit(self, rule_id: str, e: Entry | None, message: str, *,
-             severity: Severity | None = None, path: str | None = None) -> Finding:
-        rule = REGISTRY[rule_id]
+    def emit(self, rule: Rule, e: Entry | None, message: str, *, severity: Severity | None = None,
+             path: str | None = None, field: str | None = None) -> Finding:
+        """Report `rule` about call `e`. `field` (a core.vocab name) points the finding at where
+        the body as sent carried that field; `path` says it outright."""
         sev = severity if severity is not None else rule.severity
         if sev not in rule.severities:
-            raise ValueError(f"{rule_id} cannot be {sev.label}")
+            raise ValueError(f"{rule.id} cannot be {sev.label}")
+        if path is None and field is not None and e is not None:
+            path = self.protocol.path(e.event_type, field)
         finding = Finding(
-            rule=rule_id, severity=sev, message=message,
+            rule=rule.id, severity=sev, message=message,
             session=self.session.sid if self.session else None,
             call=e.index if e else None,
             event_type=e.event_type if e else None,
@@ -83,8 +90,10 @@ class Context:
     def failed(self, hook: Callable, where: str, e: Entry | None, exc: Exception) -> None:
         """A family's hook `where` raised: a failure inside playhead is a finding, never a lost
         call."""
+        from .rules.http import INTERNAL_ERROR  # noqa: PLC0415 - the rules import this module
+
         name = f"{type(hook.__self__).__name__}.{where}"
-        self.emit("internal-error", e, f"{name} failed: {type(exc).__name__}: {exc}"[:300])
+        self.emit(INTERNAL_ERROR, e, f"{name} failed: {type(exc).__name__}: {exc}"[:300])
 
 
 _ROUTES: dict[tuple[tuple[type, ...], str | None, bool], tuple[int, ...]] = {}
@@ -94,9 +103,9 @@ _ROUTES_LIMIT = 4096
 class Timeline(Context):
     """Feeds one session's calls through arrival checks, the reorder window and the timeline."""
 
-    def __init__(self, session: Session, config: Config, schemas: SchemaSet, sink: Sink,
-                 families: list[type[Family]]) -> None:
-        super().__init__(session, config, schemas, sink)
+    def __init__(self, session: Session, config: Config, protocol: Protocol, schemas: SchemaSet,
+                 sink: Sink, families: list[type[Family]]) -> None:
+        super().__init__(session, config, protocol, schemas, sink)
         self.session: Session = session
         self.machine = StateMachine(session)
         self.buffer: ReorderBuffer[Entry] = ReorderBuffer(config.reorder_ms, config.reorder_events)
@@ -125,6 +134,8 @@ class Timeline(Context):
         s.entries.append(e)
         if e.call.time > s.last_seen:
             s.last_seen = e.call.time
+        if e.ts_suspect:
+            self.bad_ts = True
         for hook in self._arrive:
             try:
                 hook(e)
@@ -133,7 +144,7 @@ class Timeline(Context):
         status = e.call.status
         if status is not None and status >= 400:
             return  # the backend did not take it: it is not part of the timeline
-        if e.event_type == "sessionStart" and e.index != 0:
+        if e.event_type == SESSION_START and e.index != 0:
             return  # a sessionStart posted to /events starts nothing (wrong-endpoint says so)
         for ready in self.buffer.push(e.ts, e):
             self._apply(ready)
@@ -154,7 +165,7 @@ class Timeline(Context):
             self.machine.apply(e, ts)
         e.applied = True
         s = self.session
-        if e.event_type != "ping" or not self._label:  # a ping changes no state
+        if e.event_type != PING or not self._label:  # a ping changes no state
             self._label = self.machine.state.label
         e.state_after = s.state = self._label
         if e.playhead is not None:

@@ -14,7 +14,7 @@ no duplicate ts. Adobe's documented timelines are written with explicit times in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 # Shaped like a real sid (64 hex digits) but never issued by any server, so the sink (like Adobe)
@@ -43,6 +43,7 @@ class Step:
     ts_override: int | str | None = None
     sid: str | None = None
     live: bool = False
+    edge_action: str | None = None  # Media Edge: send to this path action instead of the event's
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class Scenario:
     description: str  # what is wrong with it, or "clean"
     expected: tuple[str, ...]  # rule ids it must trigger; empty = no error and no warning
     steps: tuple[Step, ...]
+    protocol: str = "media-collection"  # or "media-edge": the wire the player speaks
 
     @property
     def clean(self) -> bool:
@@ -564,3 +566,39 @@ SCENARIOS: dict[str, Scenario] = {
         _mixed_bag(),
     )
 }
+
+
+# -- Media Edge -------------------------------------------------------------------------------
+# The same player speaking the Media Edge API (simulate/edge.py renders the steps): the engine
+# must judge a session the same whatever carried it, and Edge has defects of its own.
+
+
+def _on_edge(scenario: Scenario, name: str, title: str) -> Scenario:
+    return replace(scenario, name=name, title=title, protocol="media-edge")
+
+
+def _edge_path_mismatch() -> Scenario:
+    b = Script()
+    b.session_start(session_params("demo-edge-003", "Harbour Lights, episode 9", 60))
+    b.play().wait(20, 10)
+    b.steps.append(replace(b.steps[-1], at=b.t + 0.05, event_type="pauseStart", edge_action="play"))
+    b.at(b.t + 5).play().wait(35, 10).session_complete()
+    return replace(b.build(
+        "edge-path-mismatch",
+        "Media Edge: pauseStart posted to /va/v1/play",
+        "A player that builds the URL from a stale variable posts media.pauseStart to the play "
+        "endpoint: Adobe answers 400 and the pause is lost.",
+        ("edge-path-mismatch", "http-error"),
+    ), protocol="media-edge")
+
+
+EDGE_SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        _on_edge(SCENARIOS["vod-clean"], "edge-vod-clean", "Media Edge: VOD with pre- and mid-roll, clean"),
+        _on_edge(SCENARIOS["ad-outside-break"], "edge-ad-outside-break",
+                 "Media Edge: mid-roll ad without adBreakStart / adBreakComplete"),
+        _edge_path_mismatch(),
+    )
+}
+ALL_SCENARIOS: dict[str, Scenario] = {**SCENARIOS, **EDGE_SCENARIOS}

@@ -9,31 +9,36 @@ from ..timeline import Family
 FAMILY = "lifecycle"
 R = Severity
 
-rule("event-after-end", R.ERROR, family=FAMILY,
-     summary="An event after sessionEnd (a repeated sessionEnd is fine).",
-     impact="The backend drops it: whatever it reports is lost.",
-     fix="Stop sending on a session after sessionEnd; start a new session for new playback.",
-     source="Media Collection API: sessionEnd")
-rule("event-after-complete", R.WARNING, family=FAMILY,
-     summary="After sessionComplete, anything but ping or sessionEnd.",
-     impact="Content was already counted as complete; later events may be ignored or miscounted.",
-     fix="Send sessionComplete only when the content really ended, and nothing but sessionEnd after it.",
-     source="Media Collection API: sessionComplete")
-rule("session-not-closed", R.WARNING, family=FAMILY,
-     summary="At the end of the capture (or after 10 minutes of silence) the session had neither sessionComplete nor sessionEnd.",
-     impact="The backend closes it on timeout, after the fact; time spent is cut at the last ping.",
-     fix="Send sessionComplete when content ends and sessionEnd when the viewer leaves.",
-     source="Media Collection API: closing sessions")
-rule("session-over-24h", R.WARNING, family=FAMILY,
-     summary="The session spans more than 24 hours.",
-     impact="The backend splits or closes very long sessions: one view becomes several.",
-     fix="End the session and start a new one (media.resume true) for a long live view.",
-     source="Adobe Media Analytics: session limits")
-rule("content-never-started", R.INFO, family=FAMILY,
-     summary="The session ended with no play and no ad.",
-     impact="A start is counted with no time spent: often a player that tracks before the user presses play.",
-     fix="Start the session when playback is requested and send play when frames show.",
-     source="SPEC §5")
+EVENT_AFTER_END = rule(
+    "event-after-end", R.ERROR, family=FAMILY,
+    summary="An event after sessionEnd (a repeated sessionEnd is fine).",
+    impact="The backend drops it: whatever it reports is lost.",
+    fix="Stop sending on a session after sessionEnd; start a new session for new playback.",
+    source="Media Collection API: sessionEnd")
+EVENT_AFTER_COMPLETE = rule(
+    "event-after-complete", R.WARNING, family=FAMILY,
+    summary="After sessionComplete, anything but ping or sessionEnd.",
+    impact="Content was already counted as complete; later events may be ignored or miscounted.",
+    fix="Send sessionComplete only when the content really ended, and nothing but sessionEnd after it.",
+    source="Media Collection API: sessionComplete")
+SESSION_NOT_CLOSED = rule(
+    "session-not-closed", R.WARNING, family=FAMILY,
+    summary="At the end of the capture (or after 10 minutes of silence) the session had neither sessionComplete nor sessionEnd.",
+    impact="The backend closes it on timeout, after the fact; time spent is cut at the last ping.",
+    fix="Send sessionComplete when content ends and sessionEnd when the viewer leaves.",
+    source="Media Collection API: closing sessions")
+SESSION_OVER_24H = rule(
+    "session-over-24h", R.WARNING, family=FAMILY,
+    summary="The session spans more than 24 hours.",
+    impact="The backend splits or closes very long sessions: one view becomes several.",
+    fix="End the session and start a new one (media.resume true) for a long live view.",
+    source="Adobe Media Analytics: session limits")
+CONTENT_NEVER_STARTED = rule(
+    "content-never-started", R.INFO, family=FAMILY,
+    summary="The session ended with no play and no ad.",
+    impact="A start is counted with no time spent: often a player that tracks before the user presses play.",
+    fix="Start the session when playback is requested and send play when frames show.",
+    source="SPEC §5")
 
 CLOSERS = ("sessionComplete", "sessionEnd")
 
@@ -51,9 +56,9 @@ class LifecycleChecks(Family):
         state = self.ctx.state
         kind = e.event_type
         if state.lifecycle == "ended" and kind != "sessionEnd":
-            self.ctx.emit("event-after-end", e, f"{kind or 'event'} after sessionEnd is dropped by the backend")
+            self.ctx.emit(EVENT_AFTER_END, e, f"{kind or 'event'} after sessionEnd is dropped by the backend")
         elif state.lifecycle == "complete" and kind not in ("ping", "sessionEnd"):
-            self.ctx.emit("event-after-complete", e, f"{kind or 'event'} after sessionComplete")
+            self.ctx.emit(EVENT_AFTER_COMPLETE, e, f"{kind or 'event'} after sessionComplete")
         if kind in CLOSERS and not state.closed:
             self._never_started(e)
         session = self.ctx.session
@@ -62,13 +67,13 @@ class LifecycleChecks(Family):
                 and e.ts - session.first_ts > self.ctx.config.max_span * 1000):
             self.over_24h_reported = True
             hours = (e.ts - session.first_ts) / 3_600_000
-            self.ctx.emit("session-over-24h", e, f"session spans {hours:.1f} h > 24 h")
+            self.ctx.emit(SESSION_OVER_24H, e, f"session spans {hours:.1f} h > 24 h")
 
     def _never_started(self, e: Entry | None) -> None:
         state = self.ctx.state
         if state.plays == 0 and state.ads == 0 and not self.never_started_reported:
             self.never_started_reported = True
-            self.ctx.emit("content-never-started", e, "session closed with no play and no ad")
+            self.ctx.emit(CONTENT_NEVER_STARTED, e, "session closed with no play and no ad")
 
     def tick(self, now: float) -> None:
         session = self.ctx.session
@@ -76,7 +81,7 @@ class LifecycleChecks(Family):
         if (not self.ctx.state.closed and not self.not_closed_reported and session.entries
                 and silent > self.ctx.config.silence_close):
             self.not_closed_reported = True
-            self.ctx.emit("session-not-closed", session.entries[-1],
+            self.ctx.emit(SESSION_NOT_CLOSED, session.entries[-1],
                           f"silent for {silent:.0f} s with neither sessionComplete nor sessionEnd")
 
     def finish(self) -> None:
@@ -86,6 +91,6 @@ class LifecycleChecks(Family):
         last = session.entries[-1]
         if not self.not_closed_reported:
             self.not_closed_reported = True
-            self.ctx.emit("session-not-closed", last,
+            self.ctx.emit(SESSION_NOT_CLOSED, last,
                           "capture ended with neither sessionComplete nor sessionEnd")
         self._never_started(last)
