@@ -110,7 +110,7 @@ def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
     from ..cli import UsageError
     from ..cli.check import load_schemas, tracker_config
     from ..proxy.runner import ProxyRunner
-    from ..simulate import SCENARIOS, Player
+    from ..simulate import ALL_SCENARIOS as SCENARIOS, Player
 
     names = list(dict.fromkeys(args.scenario)) or list(SCENARIOS)
     unknown = [n for n in names if n not in SCENARIOS]

@@ -17,6 +17,7 @@ from rich.text import Text
 from ..core.findings import Finding, Severity
 from ..core.model import Entry, Session
 from ..core.rules.playhead import DAY
+from ..core.protocols import by_name
 from ..core.vocab import is_live
 from ..io.reports.safe import literal, show
 
@@ -157,6 +158,7 @@ SESSION_COLUMNS: tuple[tuple[str, int, str], ...] = (
     # (heading, width (0 = shares the rest), justify)
     ("", 1, "left"),
     ("session", 8, "left"),
+    ("via", 4, "left"),
     ("media", 0, "left"),
     ("problem", 0, "left"),
     ("type", 5, "left"),
@@ -173,6 +175,7 @@ def session_cells(session: Session, now: float, problem: Text) -> list[Text]:
     return [
         state_icon(session),
         Text(short_sid(session.sid)),
+        Text(by_name(session.protocol).short, style="dim"),
         media_cell(session),
         problem,
         Text(show(session.media["contentType"])),

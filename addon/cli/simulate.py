@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..io.reports.safe import literal
-    from ..simulate import SCENARIOS, Player
+    from ..simulate import ALL_SCENARIOS as SCENARIOS, Player
 
     if args.list:
         width = max(len(name) for name in SCENARIOS)

@@ -82,9 +82,10 @@ def _problem(request: http.Request, status: int, title: str, detail: str,
 class Sink:
     """Adobe's answers. Holds the sids it issued (to answer 404 for others)."""
 
-    def __init__(self, schemas: SchemaSet, body_limit: int) -> None:
+    def __init__(self, schemas: SchemaSet, body_limit: int, org: str = "") -> None:
         self.schemas = schemas  # the Media Collection API's built-in schemas
         self.body_limit = body_limit
+        self.org = org  # the IMS org of a Web SDK page, for the identity cookie's name
         self.sids: set[str] = set()
 
     def answer(self, request: http.Request) -> http.Response | None:
@@ -187,7 +188,7 @@ class Sink:
 
     def _edge_start(self, request: http.Request, body: dict) -> http.Response:
         handles: list[dict[str, Any]] = []
-        cookie = _identity_cookie(request, body)
+        cookie = _identity_cookie(request, body, self.org)
         if cookie is not None:
             handles.append({"type": "state:store", "payload": [
                 {"key": cookie, "value": secrets.token_hex(16), "maxAge": IDENTITY_MAX_AGE,
@@ -201,11 +202,11 @@ def _reason(error: SchemaError) -> dict[str, str]:
     return {"name": error.path, "reason": error.message}
 
 
-def _identity_cookie(request: http.Request, body: dict) -> str | None:
+def _identity_cookie(request: http.Request, body: dict, org: str) -> str | None:
     """The name of the Web SDK's identity cookie, `kndctr_{IMS org, '@' as '_'}_identity`: the SDK
-    warns on every call while the answer stores none. The org is read from the SDK's own cookie
-    names (in the request or copied into `meta.state.entries`), or from the `orgId` query
-    parameter the SDK adds when configured so; without one no cookie is stored."""
+    warns on every call while the answer stores none. Its requests do not name the org, so it is
+    read from the SDK's own cookie names (sent, or copied into `meta.state.entries`) or taken from
+    `--sink-org`; without either no cookie is stored."""
     names = [name for name, _ in request.cookies.items(multi=True)]
     meta = body.get("meta")
     state = meta.get("state") if isinstance(meta, dict) else None
@@ -216,5 +217,4 @@ def _identity_cookie(request: http.Request, body: dict) -> str | None:
     for name in names:
         if name.startswith("kndctr_") and name.endswith("_identity"):
             return name
-    org = request.query.get("orgId")
     return f"kndctr_{org.replace('@', '_')}_identity" if org else None
