@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in $(CANDIDATES); do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench screenshot check-python clean
+.PHONY: demo test lint bench screenshot check-python clean
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "playhead needs Python >= 3.12 (3.13 preferred); none found. Install one or run 'make PYTHON=/path/to/python3.13 ...'" >&2; exit 2; }
@@ -25,8 +25,14 @@ $(STAMP): pyproject.toml | check-python
 demo: $(STAMP)
 	$(VENV)/bin/playhead demo
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(VENV)/bin/python -m pytest -q
+
+# The layers (import-linter), lint (ruff) and the core's types (mypy), as configured in pyproject.
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/ruff check addon tui tests
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(VENV)/bin/python tests/bench/run.py

@@ -253,6 +253,35 @@ async def test_call_detail_marks_the_schema_error_path():
 
 
 @pilot_test
+async def test_a_media_edge_session_is_listed_via_edge_and_its_detail_marks_the_edge_path():
+    from playhead.simulate import EDGE_SCENARIOS
+
+    calls = scenario_as_calls(EDGE_SCENARIOS["edge-vod-clean"], "ed" * 32, 1_764_115_200_000)
+    index = next(i for i, c in enumerate(calls) if b'"media.adStart"' in c.request_body)
+    body = json.loads(calls[index].request_body)
+    body["events"][0]["xdm"]["mediaCollection"]["advertisingDetails"]["podPosition"] = "1"
+    calls[index].request_body = json.dumps(body).encode()
+    tracker = Tracker()
+    tracker.feed_all(calls)
+    tracker.finish()
+    finding = next(f for f in tracker.findings if f.rule == "schema")
+    assert finding.path == "$.events[0].xdm.mediaCollection.advertisingDetails.podPosition"
+
+    app = dashboard(tracker)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        row = next(line for line in lines(app) if "edededed" in line)
+        assert re.search(r"edededed\s+Edge\s+demo-vod-001", row), row
+        app.jump_to(finding)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CallDetail)
+        marked = [line for line in lines(app) if '"podPosition": "1"' in line]
+        assert marked and "◀" in marked[0]
+        assert not any("◀" in line for line in lines(app) if '"playerName"' in line)
+
+
+@pilot_test
 async def test_save_report_writes_the_file(tmp_path):
     tracker = finished_tracker()
     app = dashboard(tracker)

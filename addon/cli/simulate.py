@@ -9,7 +9,6 @@ sent straight to Adobe would land in a report suite.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
 from pathlib import Path
 

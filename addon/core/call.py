@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class Call:
         route = self._route
         if route is _UNKNOWN:
             route = self._route = classify(self.path)
-        return route
+        return cast("Route | None", route)
 
     @property
     def endpoint(self) -> Route | None:

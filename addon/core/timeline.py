@@ -92,7 +92,7 @@ class Context:
         call."""
         from .rules.http import INTERNAL_ERROR  # noqa: PLC0415 - the rules import this module
 
-        name = f"{type(hook.__self__).__name__}.{where}"
+        name = f"{type(getattr(hook, '__self__', hook)).__name__}.{where}"
         self.emit(INTERNAL_ERROR, e, f"{name} failed: {type(exc).__name__}: {exc}"[:300])
 
 
@@ -181,7 +181,7 @@ class Timeline(Context):
     def _route(self, kind: str | None, closed: bool) -> tuple[int, ...]:
         """Which `event` hooks an event of this type reaches: worked out once per type for all
         sessions with the same families (kept per session, it cost ~1 KB each)."""
-        families = [type(hook.__self__) for hook in self._event]
+        families = [type(getattr(hook, "__self__")) for hook in self._event]
         route = tuple(i for i, family in enumerate(families)
                       if (not closed or family.after_close)
                       and (family.events is None or kind in family.events))

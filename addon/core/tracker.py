@@ -202,7 +202,7 @@ class Tracker:
         unlinked = self._unlinked.get(protocol)
         if unlinked:
             start = unlinked.popleft()
-            session = self._open(sid, start, protocol)
+            self._open(sid, start, protocol)
             self._timelines[sid].emit(
                 SESSION_LINK_INFERRED, start,
                 "the capture kept no answer naming this start's session: linked by order to the"

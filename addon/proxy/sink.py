@@ -31,7 +31,6 @@ from mitmproxy import http
 from ..core.call import classify
 from ..core.parse import BodyError, parse_body
 from ..core.protocols import Kind, Route
-from ..core.protocols.media_collection import MEDIA_COLLECTION
 from ..core.protocols.media_edge import EVENT, MEDIA_EDGE, first_event, neutral_type
 from ..core.schemas import SchemaError, SchemaSet, json_path
 from ..core.vocab import SESSION_START

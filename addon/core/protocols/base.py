@@ -18,6 +18,8 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..model import MEDIA_READERS
+
 if TYPE_CHECKING:
     from ..call import Call
     from ..model import Entry
@@ -106,6 +108,9 @@ class Protocol(ABC):
         if cached is None:
             cached = self.__dict__["_schemas"] = self.load_schemas()
         return cached
+
+    def __init__(self) -> None:
+        MEDIA_READERS[self.name] = self.media  # Session.media, without the model importing adapters
 
     def __repr__(self) -> str:
         return f"<protocol {self.name}>"

@@ -51,7 +51,7 @@ class CadenceChecks(Family):
         prev = ctx.prev_timed
         if prev is not None and ctx.prev_ts is not None and not ctx.state.closed:
             self._gap(prev, e, (e.ts - ctx.prev_ts) / 1000)
-        self._stall(e)
+        self._stall(e, e.ts)
 
     def _gap(self, prev: Entry, e: Entry, gap: float) -> None:
         config = self.ctx.config
@@ -63,19 +63,19 @@ class CadenceChecks(Family):
             self.ctx.emit(PING_LATE, e,
                           f"gap {gap:.1f} s > {config.ping_limit:g} s after call {prev.index} ({prev.event_type})")
 
-    def _stall(self, e: Entry) -> None:
-        playhead = e.playhead  # a finite float or None (parse.event_fields)
+    def _stall(self, e: Entry, ts: int) -> None:
+        playhead = e.playhead  # a finite float or None (the protocol adapters)
         if playhead is None:
             return
         if self.anchor is None or abs(playhead - self.anchor[1]) > 0.5:
-            self.anchor = (e.ts, playhead)
+            self.anchor = (ts, playhead)
             self.stall_reported = False
             return
         config = self.ctx.config
         # Adobe's SDK closes idle sessions itself at the 30-minute mark and may ping at that very
         # moment: one ping interval of grace keeps its own traffic clean.
         limit = config.stall + config.ping_limit
-        stalled = (e.ts - self.anchor[0]) / 1000
+        stalled = (ts - self.anchor[0]) / 1000
         if (stalled > limit and not self.stall_reported and not self.ctx.state.closed
                 and e.event_type not in ("sessionEnd", "sessionComplete")):
             self.stall_reported = True

@@ -51,8 +51,8 @@ class OrderingChecks(Family):
     def arrive(self, e: Entry) -> None:
         if e.ts is None or self.ctx.bad_ts:
             return
-        self._order(e)
-        self._skew(e)
+        self._order(e, e.ts)
+        self._skew(e, e.ts)
         arrival = (e.ts, e.index)
         self.recent.append(arrival)
         if self.top is None or arrival > self.top:
@@ -62,26 +62,26 @@ class OrderingChecks(Family):
             if self.old_max is None or old[0] > self.old_max[0]:
                 self.old_max = old
 
-    def _order(self, e: Entry) -> None:
+    def _order(self, e: Entry, ts: int) -> None:
         top = self.top
-        if top is None or e.ts >= top[0]:
+        if top is None or ts >= top[0]:
             return
-        if top[1] == 0 and top[0] - e.ts < self.ctx.config.start_restamp_ms:
+        if top[1] == 0 and top[0] - ts < self.ctx.config.start_restamp_ms:
             return  # only the sessionStart is later, by a re-stamp (Adobe's Web SDK does it)
-        behind = (top[0] - e.ts) / 1000
-        beyond = (self.old_max is not None and e.ts < self.old_max[0]) or \
-            top[0] - e.ts > self.ctx.config.reorder_ms
+        behind = (top[0] - ts) / 1000
+        beyond = (self.old_max is not None and ts < self.old_max[0]) or \
+            top[0] - ts > self.ctx.config.reorder_ms
         sev = Severity.ERROR if beyond else Severity.WARNING
         where = "beyond" if beyond else "within"
         self.ctx.emit(TS_OUT_OF_ORDER, e,
                       f"ts is {behind:.3f} s before call {top[1]}'s, which arrived earlier ({where} the"
                       " backend's reorder window)", severity=sev)
 
-    def _skew(self, e: Entry) -> None:
+    def _skew(self, e: Entry, ts: int) -> None:
         seen = e.call.time
         if self.skew_reported or seen <= 0:
             return
-        skew = e.ts / 1000 - seen
+        skew = ts / 1000 - seen
         if abs(skew) > self.ctx.config.clock_skew:
             self.skew_reported = True
             side = "ahead of" if skew > 0 else "behind"

@@ -68,7 +68,7 @@ class MediaCollectionChecks(BodyChecks):
                 self.unknown_type(e, kind, EVENT_TYPES)
         self.schema_errors(e, schemas.validate(kind or "", event))
         params = event.get("params")
-        if known and params and isinstance(params, dict):
+        if known and kind is not None and params and isinstance(params, dict):
             self._params(e, kind, params)
         if e.ts_suspect:
             self._ts(e)

@@ -55,13 +55,13 @@ class MediaEdgeChecks(BodyChecks):
         if action is not None and kind is not None and action != kind:
             ctx.emit(EDGE_PATH_MISMATCH, e, f"path action {action!r} but xdm.eventType names {kind!r}",
                      path=json_path((*EVENT, "eventType")))
-        self.schema_errors(e, schemas.validate(kind if known else "", body))
+        self.schema_errors(e, schemas.validate(kind if kind is not None and known else "", body))
         xdm = first_event(body)
         _, why = timestamp_ms(xdm.get("timestamp"))
         if why is not None and self.first(EDGE_TIMESTAMP):
             ctx.emit(EDGE_TIMESTAMP, e, why + "; reported once per session", path=json_path((*EVENT, "timestamp")))
         self._config(e, kind)
-        if known:
+        if known and kind is not None:
             self._details(e, kind, xdm.get("mediaCollection"))
 
     def _config(self, e: Entry, kind: str | None) -> None:
