@@ -637,3 +637,24 @@ def test_a_media_edge_session_reads_the_same_from_har_flows_and_recordings(tmp_p
         assert report["summary"] == {"sessions": 1, "calls": len(calls), "error": 0, "warning": 0, "info": 0}, path
         (session,) = report["sessions"]
         assert (session["id"], session["protocol"], session["media"]["id"]) == ("ed" * 32, "media-edge", "demo-vod-001")
+
+
+def test_a_har_grouped_by_connection_reads_as_the_same_report_as_one_in_time_order(tmp_path):
+    """HAR 1.2 lets exporters write entries in any order (Chrome groups them by connection): the
+    reader sorts by startedDateTime, so the session is judged in the order it was sent."""
+    from playhead.simulate import SCENARIOS
+    from playhead.simulate.offline import scenario_as_calls
+
+    calls = scenario_as_calls(SCENARIOS["vod-clean"], "c0" * 32, 1_764_115_200_000)
+
+    def har_entry(c: Call) -> dict:
+        return {"startedDateTime": datetime.fromtimestamp(c.time, timezone.utc).isoformat(),
+                "request": {"method": "POST", "url": c.url, "postData": {"text": c.request_body.decode()}},
+                "response": {"status": c.status, "headers": [{"name": k, "value": v} for k, v in c.response_headers]
+                             or [{"name": "Date", "value": "x"}], "content": {"size": 0, "text": ""}}}
+
+    in_order = write_har(tmp_path / "in-order.har", *map(har_entry, calls))
+    by_connection = write_har(tmp_path / "by-connection.har", *map(har_entry, calls[0::3] + calls[1::3] + calls[2::3]))
+    first, second = _checked(in_order), _checked(by_connection)
+    assert first["summary"] == {"sessions": 1, "calls": len(calls), "error": 0, "warning": 0, "info": 0}
+    assert second == first
