@@ -164,8 +164,9 @@ def test_the_web_sdks_restamped_session_start_is_no_defect():
     cs = edge_calls(played(vod(), 15).at(15).session_end())
     cs[1] = with_xdm(cs[1], timestamp="2025-11-25T23:59:59.950Z")  # 50 ms before the start
     assert check(cs).findings == []
-    cs[1] = with_xdm(cs[1], timestamp="2025-11-25T23:59:58.000Z")  # 2 s: a real disorder
-    assert [(f.rule, f.call) for f in check(cs).findings] == [("ts-out-of-order", 1)]
+    cs[1] = with_xdm(cs[1], timestamp="2025-11-25T23:59:58.000Z")  # 2 s: events replayed after the start
+    assert [(f.rule, f.severity.label, f.call) for f in check(cs).findings] == [
+        ("events-before-start", "warning", 1)]
 
 
 # == one set of rules for both protocols =============================================================

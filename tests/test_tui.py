@@ -74,7 +74,7 @@ async def test_selecting_a_session_shows_its_timeline_and_lanes():
         header, *lane_lines = lines(app, app.lanes)
         assert "04040404" in header and "demo-vod-002" in header and "Harbour Lights, episode 2" in header
         timeline = "\n".join(lines(app, app.timeline))
-        assert re.search(r"adStart.*●1", timeline) and re.search(r"adComplete.*●1", timeline)
+        assert re.search(r"adStart.*●1", timeline) and not re.search(r"adComplete.*●", timeline)
         lanes = {row.split()[0]: row for row in lane_lines if row.strip()}
         assert "█" in lanes["ad"] and "█" not in lanes["ad-break"]  # an ad with no break around it
         assert "!" in lanes["findings"]
@@ -189,7 +189,7 @@ async def test_enter_on_a_finding_jumps_to_its_call():
         await pilot.press("enter")
         await pilot.pause()
         app.findings.focus()
-        await pilot.press("home")  # newest first: the adComplete of call 13
+        await pilot.press("home")  # the one finding: the adStart of call 3
         hint = "\n".join(lines(app, app.query_one("#hint")))
         assert "ad-outside-break" in hint and "fix" in hint
         await pilot.press("enter")
@@ -198,7 +198,7 @@ async def test_enter_on_a_finding_jumps_to_its_call():
         assert app.timeline.session.sid == sid_of("ad-outside-break")
         assert "04040404" in cursor_line(app, app.sessions_table)
         row = cursor_line(app, app.timeline)
-        assert row.split()[0] == "13" and "adComplete" in row and "●1" in row
+        assert row.split()[0] == "3" and "adStart" in row and "●1" in row
 
 
 @pilot_test

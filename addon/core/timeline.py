@@ -54,6 +54,42 @@ class Family:
         pass
 
 
+class Run:
+    """One defect that touches a run of calls (events after sessionEnd, a dead sid used again):
+    one finding, on the run's first call, that counts them (SPEC §2 "one defect, one finding").
+
+    The finding is said when the run is over: at the end of the capture, or live once the
+    session has been silent for `hold_seconds`; a run that starts again later is a new finding.
+    `say(first, count)` returns (rule, message) or (rule, message, severity), or None."""
+
+    __slots__ = ("ctx", "say", "first", "count", "seen")
+
+    def __init__(self, ctx: Timeline, say: Callable[[Entry, int], tuple | None]) -> None:
+        self.ctx = ctx
+        self.say = say
+        self.first: Entry | None = None
+        self.count = 0
+        self.seen = 0.0
+
+    def add(self, e: Entry) -> None:
+        if self.first is None:
+            self.first = e
+        self.count += 1
+        self.seen = e.call.time
+
+    def tick(self, now: float) -> None:
+        if self.first is not None and now - self.seen > self.ctx.config.hold_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        first, count = self.first, self.count
+        self.first, self.count = None, 0
+        if first is not None:
+            said = self.say(first, count)
+            if said is not None:
+                self.ctx.emit(said[0], first, said[1], severity=said[2] if len(said) > 2 else None)
+
+
 class Context:
     """What a family can see about a call: config, the protocol and its schemas, the session
     (None for a call without one), and `emit`."""
@@ -112,6 +148,7 @@ class Timeline(Context):
         self.prev: Entry | None = None  # previous event in timeline order
         self.prev_timed: Entry | None = None  # previous event that had a usable ts ...
         self.prev_ts: int | None = None  # ... and that ts
+        self.start_ts: int | None = None  # the sessionStart's ts, once it arrived with one
         self.families = [f(self) for f in families]
         # Only the hooks a family overrides are called, as bound methods: most families need one
         # or two of the four, and this loop runs for every call.
@@ -136,6 +173,8 @@ class Timeline(Context):
             s.last_seen = e.call.time
         if e.ts_suspect:
             self.bad_ts = True
+        if e.index == 0 and e.event_type == SESSION_START:
+            self.start_ts = e.ts
         for hook in self._arrive:
             try:
                 hook(e)
@@ -175,8 +214,16 @@ class Timeline(Context):
                 s.first_ts = e.ts
             if s.last_ts is None or e.ts > s.last_ts:
                 s.last_ts = e.ts
-            self.prev_timed, self.prev_ts = e, e.ts
+            if not self.early(e):  # a replayed backlog says nothing about gaps after the start
+                self.prev_timed, self.prev_ts = e, e.ts
         self.prev = e
+
+    def early(self, e: Entry) -> bool:
+        """Stamped before the sessionStart, by more than the re-stamp Adobe's Web SDK does (a
+        player that held the sessions call back and then replayed what it had queued)."""
+        start = self.start_ts
+        return (start is not None and e.ts is not None and e.index > 0
+                and start - e.ts >= self.config.start_restamp_ms)
 
     def _route(self, kind: str | None, closed: bool) -> tuple[int, ...]:
         """Which `event` hooks an event of this type reaches: worked out once per type for all

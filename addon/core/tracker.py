@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .call import Call
 from .config import Config
-from .findings import Finding
+from .findings import Finding, Severity
 from .model import Entry, Session
 from .protocols import Kind, Protocol, Route
 from .retention import Retention
@@ -167,10 +167,12 @@ class Tracker:
             self._reject(entry, protocol)
 
     def _orphan(self, entry: Entry, protocol: Protocol, message: str | None) -> None:
-        """A call that belongs to no session: its body checks, and why, if it has a why."""
+        """A call that belongs to no session: its body checks, and why, if it has a why (a 400
+        whose body checks found the error already said it: one defect, one finding)."""
         ctx = self._orphan_context(protocol)
         protocol.checks()(ctx).arrive(entry)  # type: ignore[arg-type]
-        if message is not None:
+        explained = entry.call.status == 400 and any(f.severity is Severity.ERROR for f in entry.findings)
+        if message is not None and not explained:
             ctx.emit(SESSION_START_REJECTED, entry, message)
         self.orphans.append(entry)
 

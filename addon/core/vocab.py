@@ -44,6 +44,8 @@ LENGTH: Final = "length"  # seconds; 86400 for live of unknown length
 PLAYER_NAME: Final = "player_name"
 CHANNEL: Final = "channel"
 DOWNLOADED: Final = "downloaded"  # offline content (a bool as the wire carried it, or a string)
+VISITOR_ID: Final = "visitor_id"  # Analytics' own visitor id
+MARKETING_CLOUD_ID: Final = "marketing_cloud_id"  # the Experience Cloud (ECID) visitor id
 # adBreakStart
 POD_INDEX: Final = "pod_index"
 POD_SECOND: Final = "pod_second"  # seconds into the content where the break plays

@@ -98,7 +98,7 @@ class PlayResult:
     @property
     def sid(self) -> str | None:
         """The sid of the last session the server started for this play."""
-        sids = [x.sid for x in self.exchanges if x.endpoint == "sessions" and x.status == 201]
+        sids = [x.sid for x in self.exchanges if x.endpoint == "sessions" and x.sid is not None]
         return sids[-1] if sids else None
 
     @property

@@ -8,6 +8,7 @@ from .cadence import CadenceChecks
 from .chapters import ChapterChecks
 from .http import HttpChecks
 from .lifecycle import LifecycleChecks
+from .metadata import MetadataChecks
 from .ordering import OrderingChecks
 from .playhead import PlayheadChecks
 from .states import StateChecks
@@ -15,7 +16,7 @@ from .states import StateChecks
 # The timeline families every protocol shares; each session runs its protocol's body checks (a
 # BodyChecks) before them. No family depends on another having run first.
 FAMILIES = [HttpChecks, OrderingChecks, LifecycleChecks, CadenceChecks, AdChecks,
-            ChapterChecks, StateChecks, PlayheadChecks]
+            ChapterChecks, StateChecks, PlayheadChecks, MetadataChecks]
 
 __all__ = ["FAMILIES", "AdChecks", "BodyChecks", "CadenceChecks", "ChapterChecks", "HttpChecks",
-           "LifecycleChecks", "OrderingChecks", "PlayheadChecks", "StateChecks"]
+           "LifecycleChecks", "MetadataChecks", "OrderingChecks", "PlayheadChecks", "StateChecks"]

@@ -14,6 +14,7 @@ from ..findings import Rule, Severity, rule
 from ..model import Entry
 from ..schemas import SchemaError
 from ..timeline import Family
+from .http import HTTP_ERROR
 from ..vocab import (AD_BREAK_COMPLETE, AD_COMPLETE, BITRATE_CHANGE, CHAPTER_COMPLETE, PAUSE_START,
                      PING, PLAY, SESSION_COMPLETE, SESSION_END, SESSION_START)
 
@@ -85,10 +86,16 @@ class BodyChecks(Family):
         return True
 
     def arrive(self, e: Entry) -> None:
+        before = len(e.findings)
         if e.body_error is not None:
             self.ctx.emit(BODY_NOT_JSON, e, e.body_error)
         else:
             self.judge(e)
+        start = e.call.route is not None and e.call.route.kind.value == "start"  # said as session-start-rejected
+        if (e.call.status == 400 and not start
+                and not any(f.severity is Severity.ERROR for f in e.findings[before:])):
+            self.ctx.emit(HTTP_ERROR, e, "answered 400 though playhead sees no defect in the body "
+                                         "(the answer's message says what the backend refused)")
 
     def judge(self, e: Entry) -> None:
         """The protocol's own checks of a body that could be read (e.body is a JSON object)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..findings import Severity, rule
+from ..findings import Rule, Severity, rule
 from ..model import Entry
-from ..timeline import Family
+from ..timeline import Family, Run
+from ..vocab import SESSION_START
 
 FAMILY = "http"
 R = Severity
@@ -17,13 +18,16 @@ SESSION_START_REJECTED = rule(
     source="SPEC §3; Media Collection API sessions request")
 HTTP_ERROR = rule(
     "http-error", R.ERROR, family=FAMILY,
-    summary="An events call was answered 4xx or 5xx.",
+    summary="An events call was answered 4xx or 5xx (a 400 only when playhead sees no defect in the "
+            "body to explain it; a 404/410 the client then ignored is dead-session-reused).",
     impact="The event was not recorded.",
     fix="400: fix the body; 404/410: the session is gone, start a new one; 5xx: retry later.",
-    source="SPEC §3 (error answers)")
+    source="SPEC §3 (error answers); Media Edge API troubleshooting (429 with Retry-After, 4xx not "
+           "to be retried)")
 DEAD_SESSION_REUSED = rule(
     "dead-session-reused", R.ERROR, family=FAMILY,
-    summary="Events keep going to a sid after it answered 404 or 410.",
+    summary="Events keep going to a sid after it answered 404 or 410: one finding on the first 404/410 "
+            "that counts the calls sent after it.",
     impact="Every one of them is dropped: the rest of the viewing is not measured.",
     fix="On 404 or 410, start a new session (sessionStart) and send the next events to the new sid.",
     source="SPEC §3: 404/410 mean the client must start a new session")
@@ -50,7 +54,9 @@ ADVICE = {
     400: "the body was rejected: fix it",
     404: "the session is unknown: start a new session",
     410: "the session can no longer take events: start a new session",
+    429: "rate limited: wait as Retry-After says, then retry",
 }
+DEAD = (404, 410)
 
 
 def advice(status: int) -> str:
@@ -60,21 +66,40 @@ def advice(status: int) -> str:
 
 
 class HttpChecks(Family):
+    """What the backend answered. A 400 is the body checks' to explain (they know whether the body
+    shows why); a 404 or 410 and everything the client sends after it are one defect."""
+
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
-        self.dead: int | None = None
-        self.reuse_reported = False
+        self.dead: int | None = None  # the 404 or 410 the session answered
+        self.said_dead = False
+        self.after_dead = Run(ctx, self._dead)
 
     def arrive(self, e: Entry) -> None:
-        if e.index == 0 and e.event_type == "sessionStart" and e.call.status == 201:
-            return
+        if e.index == 0 and e.event_type == SESSION_START:
+            return  # the start's answer decided whether there is a session at all (the tracker)
         status = e.call.status
-        if self.dead is not None and not self.reuse_reported:
-            self.reuse_reported = True
-            self.ctx.emit(DEAD_SESSION_REUSED, e,
-                          f"{e.event_type or 'event'} sent after the session answered {self.dead}; "
-                          "it and every later event are dropped")
-        if status is not None and status >= 400:
+        if self.dead is None and status in DEAD:
+            self.dead = status
+        if self.dead is not None:
+            self.after_dead.add(e)
+        elif status is not None and status > 400:
             self.ctx.emit(HTTP_ERROR, e, f"answered {status}: {advice(status)}")
-            if status in (404, 410) and self.dead is None:
-                self.dead = status
+
+    def _dead(self, first: Entry, count: int) -> tuple[Rule, str]:
+        dead, said = self.dead, self.said_dead
+        self.said_dead = True
+        if not said and count == 1:
+            return HTTP_ERROR, f"answered {dead}: {advice(dead or 404)}"
+        more = count - (0 if said else 1)
+        return DEAD_SESSION_REUSED, (f"answered {dead}, then {more} more event{'' if more == 1 else 's'} "
+                                     f"{'were' if more != 1 else 'was'} sent to it: all dropped; on {dead} "
+                                     "start a new session" if not said else
+                                     f"{count} more event{'' if count == 1 else 's'} sent after the session "
+                                     f"answered {dead}: all dropped")
+
+    def tick(self, now: float) -> None:
+        self.after_dead.tick(now)
+
+    def finish(self) -> None:
+        self.after_dead.flush()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..findings import Severity, rule
 from ..model import Entry
-from ..timeline import Family
+from ..timeline import Family, Run
+from .body import likely_type
 
 FAMILY = "lifecycle"
 R = Severity
@@ -41,6 +42,13 @@ CONTENT_NEVER_STARTED = rule(
     source="SPEC §5")
 
 CLOSERS = ("sessionComplete", "sessionEnd")
+STARTERS = frozenset({"play", "adStart"})
+GONE = "(404 or 410)"
+CLOSED_OR_GONE = frozenset({*CLOSERS, GONE})
+
+
+def _count(n: int) -> str:
+    return f"{n} event{'' if n == 1 else 's'}"
 
 
 class LifecycleChecks(Family):
@@ -51,14 +59,30 @@ class LifecycleChecks(Family):
         self.not_closed_reported = False
         self.over_24h_reported = False
         self.never_started_reported = False
+        self.after_end = Run(ctx, lambda first, n: (
+            EVENT_AFTER_END, f"{_count(n)} from this {first.event_type or 'event'} on, after sessionEnd: "
+                             "the backend drops them all"))
+        self.after_complete = Run(ctx, lambda first, n: (
+            EVENT_AFTER_COMPLETE, f"{_count(n)} from this {first.event_type or 'event'} on, after "
+                                  "sessionComplete (only pings and sessionEnd belong there)"))
+        self.sent: set[str] = set()  # event types the client sent, answered or refused
+
+    def arrive(self, e: Entry) -> None:
+        kind = e.event_type
+        if kind is not None and not self.ctx.schemas.is_known(kind):
+            kind = likely_type(kind, CLOSERS)  # "contentComplete" meant to close: the unknown type is the defect
+        if kind is not None and len(self.sent) < 64:
+            self.sent.add(kind)
+        if e.call.status in (404, 410):
+            self.sent.add(GONE)  # the session is gone: whether it was closed is no longer the question
 
     def event(self, e: Entry) -> None:
         state = self.ctx.state
         kind = e.event_type
         if state.lifecycle == "ended" and kind != "sessionEnd":
-            self.ctx.emit(EVENT_AFTER_END, e, f"{kind or 'event'} after sessionEnd is dropped by the backend")
+            self.after_end.add(e)
         elif state.lifecycle == "complete" and kind not in ("ping", "sessionEnd"):
-            self.ctx.emit(EVENT_AFTER_COMPLETE, e, f"{kind or 'event'} after sessionComplete")
+            self.after_complete.add(e)
         if kind in CLOSERS and not state.closed:
             self._never_started(e)
         session = self.ctx.session
@@ -71,11 +95,15 @@ class LifecycleChecks(Family):
 
     def _never_started(self, e: Entry | None) -> None:
         state = self.ctx.state
+        if self.sent & STARTERS:  # sent but refused (an http finding says so): not "never started"
+            return
         if state.plays == 0 and state.ads == 0 and not self.never_started_reported:
             self.never_started_reported = True
             self.ctx.emit(CONTENT_NEVER_STARTED, e, "session closed with no play and no ad")
 
     def tick(self, now: float) -> None:
+        self.after_end.tick(now)
+        self.after_complete.tick(now)
         session = self.ctx.session
         silent = now - session.last_seen
         if (not self.ctx.state.closed and not self.not_closed_reported and session.entries
@@ -85,10 +113,14 @@ class LifecycleChecks(Family):
                           f"silent for {silent:.0f} s with neither sessionComplete nor sessionEnd")
 
     def finish(self) -> None:
+        self.after_end.flush()
+        self.after_complete.flush()
         session = self.ctx.session
         if self.ctx.state.closed or not session.entries:
             return
         last = session.entries[-1]
+        if self.sent & CLOSED_OR_GONE:  # closed but refused, or gone: another finding says so
+            return
         if not self.not_closed_reported:
             self.not_closed_reported = True
             self.ctx.emit(SESSION_NOT_CLOSED, last,

@@ -103,8 +103,8 @@ class PlayheadChecks(Family):
         """
         kind = e.event_type
         state = self.ctx.state
-        if kind == "play" and state.brk is None:
-            self.hold = None
+        if kind == "play" and state.ad is None:
+            self.hold = None  # content plays again (inside an unclosed break: the ad rules say so)
         elif kind in ("pauseStart", "bufferStart") and state.brk is None:
             self.hold, self.hold_reported = ("pause" if kind == "pauseStart" else "buffer", e.index, playhead), False
         elif kind == "adBreakStart":
@@ -142,5 +142,5 @@ class PlayheadChecks(Family):
                 self.rate_anchor = (ts, playhead)
         if kind == "play" and state.brk is None:
             self.rate_anchor, self.rate_reported = (ts, playhead), False
-        elif kind in ("pauseStart", "bufferStart", "adBreakStart", "sessionComplete", "sessionEnd"):
-            self.rate_anchor = None
+        elif kind in ("pauseStart", "bufferStart", "adBreakStart", "adStart", "sessionComplete", "sessionEnd"):
+            self.rate_anchor = None  # an ad holds the content playhead, inside a break or not

@@ -31,7 +31,8 @@ PARAMS: dict[str, dict[str, str]] = {
     v.SESSION_START: {
         "media.id": v.MEDIA_ID, "media.name": v.MEDIA_NAME, "media.contentType": v.CONTENT_TYPE,
         "media.length": v.LENGTH, "media.playerName": v.PLAYER_NAME, "media.channel": v.CHANNEL,
-        "media.downloaded": v.DOWNLOADED,
+        "media.downloaded": v.DOWNLOADED, "analytics.visitorId": v.VISITOR_ID,
+        "visitor.marketingCloudUserId": v.MARKETING_CLOUD_ID,
     },
     v.AD_BREAK_START: {"media.ad.podIndex": v.POD_INDEX, "media.ad.podSecond": v.POD_SECOND},
     v.AD_START: {"media.ad.id": v.AD_ID, "media.ad.length": v.AD_LENGTH,
