@@ -12,6 +12,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 TESTS = Path(__file__).resolve().parents[1]
 ALLOY_NOTE = "alloy.js (npm @adobe/alloy) omitted: the SDK is installed by npm ci, never stored"
@@ -24,7 +25,7 @@ def tidy_har(src: Path, dst: Path) -> None:
     kept = []
     for entry in har["log"]["entries"]:
         url = entry["request"]["url"]
-        if url.split("/")[2].split(":")[0] not in (PAGE_HOST, EDGE_HOST):
+        if urlsplit(url).hostname not in (PAGE_HOST, EDGE_HOST):
             continue
         if url.split("?")[0].endswith("/alloy.js"):
             entry["response"]["content"].pop("text", None)
@@ -36,7 +37,7 @@ def tidy_har(src: Path, dst: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    from realclient.harness import SCENARIOS, missing, run_scenario
+    from realclient.harness import SCENARIOS, edge_entries, missing, run_scenario
 
     if not argv:
         print(__doc__, file=sys.stderr)
@@ -50,7 +51,7 @@ def main(argv: list[str]) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             capture = run_scenario(SCENARIOS[name], Path(tmp), edge="standin")
             tidy_har(capture.har, out / f"{name}.har")
-            calls = [e["request"]["url"].split("?")[0].rsplit("/", 1)[-1] for e in capture.edge_entries()]
+            calls = [e["request"]["url"].split("?")[0].rsplit("/", 1)[-1] for e in edge_entries(capture.har)]
             rejected = [c for c in capture.result["commands"] if c["status"] != "ok"]
             print(f"{name}: {len(calls)} Edge calls, {len(rejected)} commands not ok", file=sys.stderr)
     return 0

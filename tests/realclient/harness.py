@@ -24,6 +24,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from realclient.pages import ALLOY_JS, EDGE_HOST, PAGE_HOST
 from support_proxy import Output, spawn, stop_process
@@ -65,15 +66,12 @@ class Capture:
     result: dict  # the page's own account: {"done", "sessionIds", "commands": [{command, status, message?}]}
     proxy_log: str
 
-    def edge_entries(self) -> list[dict]:
-        """The HAR entries of the Media Edge host, in the order they were sent."""
-        entries = json.loads(self.har.read_text())["log"]["entries"]
-        edge = [e for e in entries if _host(e["request"]["url"]) == EDGE_HOST]
-        return sorted(edge, key=lambda e: e["startedDateTime"])
 
-
-def _host(url: str) -> str:
-    return url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+def edge_entries(har: Path) -> list[dict]:
+    """The HAR entries of the Media Edge host, in the order they were sent."""
+    entries = json.loads(har.read_text())["log"]["entries"]
+    edge = [e for e in entries if urlsplit(e["request"]["url"]).hostname == EDGE_HOST]
+    return sorted(edge, key=lambda e: e["startedDateTime"])
 
 
 def chromium() -> str | None:

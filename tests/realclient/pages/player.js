@@ -13,7 +13,7 @@
   document.head.appendChild(sdk);
   const started = performance.now();
   const results = [];      // one entry per alloy command the page issued
-  const sessionIds = [];   // what createMediaSession resolved with
+  const sessionIds = [];   // what session starts resolved with (createMediaSession, trackSessionStart)
 
   function configure(streamingMedia) {
     return alloy("configure", {
@@ -41,7 +41,11 @@
     const entry = { command: label, status: "pending" };
     results.push(entry);
     return Promise.resolve(promise).then(
-      (value) => { entry.status = "ok"; return value; },
+      (value) => {
+        entry.status = "ok";
+        if (value && typeof value.sessionId === "string") sessionIds.push(value.sessionId);
+        return value;
+      },
       (error) => { entry.status = "rejected"; entry.message = String(error && error.message || error); },
     );
   }
@@ -56,8 +60,7 @@
     return {
       start(sessionDetails, extra) {
         const xdm = { mediaCollection: Object.assign({ sessionDetails }, extra || {}) };
-        return record("createMediaSession", alloy("createMediaSession", { playerId, getPlayerDetails: details, xdm })
-          .then((r) => { sessionIds.push(r && r.sessionId); return r; }));
+        return record("createMediaSession", alloy("createMediaSession", { playerId, getPlayerDetails: details, xdm }));
       },
       send(type, mediaCollection) {
         const xdm = { eventType: "media." + type, mediaCollection: mediaCollection || {} };
