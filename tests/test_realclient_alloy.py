@@ -25,7 +25,7 @@ import pytest
 
 from playhead.cli import main
 from realclient.harness import SCENARIOS, Capture, edge_entries, missing, run_scenario
-from realclient.pages import ALLOY_JS
+from realclient.pages import ALLOY_JS, HERE, page_file
 
 pytestmark = pytest.mark.slow
 
@@ -33,6 +33,7 @@ pytestmark = pytest.mark.slow
 # sink answers Edge; then "playhead".
 EDGE = "standin"
 FIXTURES = Path(__file__).resolve().parent / "data" / "alloy"
+PAGES = HERE / "pages"
 NEEDS_EDGE = pytest.mark.xfail(reason="needs the Media Edge adapter", strict=False)
 
 # What each page makes alloy send, in order: eventType after "media.", "xN" for N in a row.
@@ -138,6 +139,17 @@ def browser_runs(tmp_path_factory):
 def test_every_scenario_has_its_expectations_and_its_fixture():
     assert set(SEQUENCES) == set(EXPECTED) == set(SCENARIOS)
     assert {p.stem for p in FIXTURES.glob("*.har")} == set(SCENARIOS)
+
+
+def test_a_machine_without_chromium_is_told_why(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no chromium on it
+    assert missing() == "Chromium is not installed (bash .ci/run installs Debian's chromium)"
+
+
+def test_the_page_host_serves_plain_names_only():
+    assert page_file("/vod.html") == PAGES / "vod.html"
+    assert page_file("/alloy.js?v=1") == ALLOY_JS
+    assert [page_file(p) for p in ("/../harness.py", "/pages/vod.html", "/nope.html", "/%2e%2e/x.js")] == [None] * 4
 
 
 # -- the harness: pass today ---------------------------------------------------------------------
