@@ -81,8 +81,7 @@ EXPECTED = {
     },
     "broken-never-closed": {("session-not-closed", "warning", 8, "ping")},
 }
-CLOSED_BY = {"abandon": "sessionEnd", "broken-after-end": "sessionEnd", "broken-never-closed": None,
-             "legacy": "sessionEnd"}
+CLOSED_BY = {"abandon": "sessionEnd", "broken-after-end": "sessionEnd", "broken-never-closed": None}  # else sessionComplete
 
 
 def expand(sequence: str) -> list[str]:

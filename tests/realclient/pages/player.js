@@ -11,7 +11,6 @@
   sdk.src = "/alloy.js";
   sdk.async = true;
   document.head.appendChild(sdk);
-  const started = performance.now();
   const results = [];      // one entry per alloy command the page issued
   const sessionIds = [];   // what session starts resolved with (createMediaSession, trackSessionStart)
 
@@ -69,15 +68,21 @@
     };
   }
 
-  const sleepUntil = (seconds) => new Promise((resolve) => {
-    setTimeout(resolve, Math.max(0, started + seconds * 1000 - performance.now()));
+  const sleepUntil = (origin, seconds) => new Promise((resolve) => {
+    setTimeout(resolve, Math.max(0, origin + seconds * 1000 - performance.now()));
   });
 
-  // steps: [[seconds since page start, async function], ...] run in order, each awaited.
+  // steps: [[seconds, async function], ...] run in order, each awaited. The first runs at once;
+  // the others' seconds count from the end of the first, once alloy has loaded and the session
+  // has started: how long that takes varies from run to run, and alloy times its pings from
+  // its last answer, so counting from there keeps the number of pings between steps exact.
   async function run(steps) {
     try {
-      for (const [at, step] of steps) {
-        await sleepUntil(at);
+      const [[, first], ...rest] = steps;
+      await first();
+      const origin = performance.now();
+      for (const [at, step] of rest) {
+        await sleepUntil(origin, at);
         await step();
       }
     } catch (error) {
