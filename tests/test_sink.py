@@ -249,8 +249,10 @@ def test_with_the_pages_org_the_sink_stores_the_identity_cookie_the_web_sdk_read
         client = ProxyClient(proxy.listen_address)
         answer, _ = edge_start(client)
         client.close()
-    store = next(h for h in json.loads(answer.body)["handle"] if h["type"] == "state:store")
-    assert store["payload"][0]["key"] == "kndctr_ABC123_AdobeOrg_identity"
+    handles = {h["type"]: h["payload"] for h in json.loads(answer.body)["handle"]}
+    assert [c["key"] for c in handles["state:store"]] == ["kndctr_ABC123_AdobeOrg_identity",
+                                                          "kndctr_ABC123_AdobeOrg_cluster"]
+    assert handles["locationHint:result"] == [{"scope": "EdgeNetwork", "hint": "or2", "ttlSeconds": 1800}]
 
 
 @pytest.mark.parametrize("path, body, status, name", [

@@ -44,6 +44,8 @@ CORS_HEADERS = {
 _MAX_LISTED_ERRORS = 10
 EDGE_PROBLEM = "https://ns.adobe.com/aep/errors/va-edge-0{status}-{status}"
 IDENTITY_MAX_AGE = 34128000  # what Adobe's Edge sets on its identity cookie (alloy-wire.md)
+LOCATION_HINT = "or2"  # the Edge region the sink names: later calls of the session go to /ee/or2/...
+HINT_TTL = 1800  # seconds, as Adobe's Edge answers
 
 
 def _answer(status: int, message: str = "", **headers: str) -> http.Response:
@@ -186,12 +188,19 @@ class Sink:
         return http.Response.make(204, b"", _edge_cors(request))
 
     def _edge_start(self, request: http.Request, body: dict) -> http.Response:
+        """As the Edge Network answers a start: the SDK's identity and region cookies (when the
+        org is known), the location hint, and the new media session."""
         handles: list[dict[str, Any]] = []
         cookie = _identity_cookie(request, body, self.org)
         if cookie is not None:
+            cluster = cookie.removesuffix("_identity") + "_cluster"  # the Web SDK reads the hint here
             handles.append({"type": "state:store", "payload": [
                 {"key": cookie, "value": secrets.token_hex(16), "maxAge": IDENTITY_MAX_AGE,
+                 "attrs": {"SameSite": "None", "Secure": True}},
+                {"key": cluster, "value": LOCATION_HINT, "maxAge": HINT_TTL,
                  "attrs": {"SameSite": "None", "Secure": True}}]})
+        handles.append({"type": "locationHint:result", "payload": [
+            {"scope": "EdgeNetwork", "hint": LOCATION_HINT, "ttlSeconds": HINT_TTL}]})
         handles.append({"type": "media-analytics:new-session", "payload": [{"sessionId": self._issue()}],
                         "eventIndex": 0})
         return _json(request, 200, {"requestId": str(uuid.uuid4()), "handle": handles})

@@ -1,5 +1,5 @@
 """Re-capture the real-client fixtures:
-`.venv/bin/python tests/realclient/capture.py OUTDIR [NAME...] [--edge standin|playhead]`.
+`.venv/bin/python tests/realclient/capture.py OUTDIR [NAME...]`.
 
 Runs each scenario (all by default) through the harness and writes `OUTDIR/<name>.har`, tidied
 for keeping: only the page's and the Edge host's entries (Chromium's own background calls are
@@ -46,8 +46,6 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", type=Path)
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"scenarios (default: all): {', '.join(SCENARIOS)}")
-    parser.add_argument("--edge", choices=["standin", "playhead"], default="standin",
-                        help="who answers Media Edge (default: the test-only stand-in)")
     args = parser.parse_args(argv)
     if unknown := [n for n in args.names if n not in SCENARIOS]:
         parser.error(f"unknown scenario {', '.join(unknown)}")
@@ -57,7 +55,7 @@ def main(argv: list[str]) -> int:
     args.outdir.mkdir(parents=True, exist_ok=True)
     for name in args.names or list(SCENARIOS):
         with tempfile.TemporaryDirectory() as tmp:
-            capture = run_scenario(SCENARIOS[name], Path(tmp), edge=args.edge)
+            capture = run_scenario(SCENARIOS[name], Path(tmp))
             tidy_har(capture.har, args.outdir / f"{name}.har")
             rejected = [c for c in capture.result["commands"] if c["status"] != "ok"]
             print(f"{name} ({SCENARIOS[name].summary}): {len(edge_entries(capture.har))} Edge calls,"

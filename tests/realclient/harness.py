@@ -1,15 +1,12 @@
 """Run one scenario page in Debian's Chromium, headless, through mitmdump with playhead's script.
 
-`mitmdump -s pages.py [-s edge_standin.py] -s <playhead's mitmdump script>` on 127.0.0.1 with a
-free port and `playhead_sink=true`, writing a HAR (`hardump`) and a playhead recording
+`mitmdump -s pages.py -s <playhead's mitmdump script>` on 127.0.0.1 with a free port and
+`playhead_sink=true` (playhead answers Media Edge, with the pages' org for alloy's cookies), writing a HAR (`hardump`) and a playhead recording
 (`playhead_record`); Chromium with the flags of `../shared/reference/alloy-wire.md` and a fresh
 profile opens `https://page.test/<scenario>.html`, and `--dump-dom` prints the page once the
 virtual-time budget is spent: the page's `<pre id="result">` says every command finished and how
 (alloy's promises: resolved, or rejected with its message). Every wait is bounded and both
 processes are stopped whatever happens.
-
-`edge` chooses who answers the Media Edge calls: `"playhead"` (playhead's own sink) or
-`"standin"` (the test-only `edge_standin.py`, while the sink does not answer Edge yet).
 """
 
 from __future__ import annotations
@@ -28,11 +25,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from realclient.pages import ALLOY_JS, EDGE_HOST, PAGE_HOST
-from support_proxy import Output, spawn, stop_process
+from support_proxy import spawn, stop_process
 
 HERE = Path(__file__).resolve().parent
 MITMDUMP = str(Path(sys.executable).with_name("mitmdump"))
 LISTENING = re.compile(r"listening (?:on|at) .*?:(\d+)")
+ORG_ID = "5BFE274A5F6980A50A495C08@AdobeOrg"  # the pages configure alloy with this orgId (player.js)
 CHROMIUM_TIMEOUT = 60.0  # wall seconds: a scenario takes 1-3 s; virtual time runs ahead of it
 _RESULT = re.compile(r'<pre id="result">(.*?)</pre>', re.S)
 
@@ -42,14 +40,12 @@ class Scenario:
     name: str
     virtual_seconds: int  # how long the page plays, in virtual time
     summary: str
-    location_hint: str = ""  # the stand-in's locationHint:result ('' = none)
 
 
 SCENARIOS = {s.name: s for s in [
     Scenario("vod", 140, "VOD with initial buffering, two pauses and a rebuffer, watched to the end"),
     Scenario("ads", 135, "a pre-roll of two ads, a mid-roll whose first ad is skipped"),
-    Scenario("chapters", 110, "three chapters, a pause, every call after the interact on a location hint",
-             location_hint="or2"),
+    Scenario("chapters", 110, "three chapters and a pause"),
     Scenario("qoe", 75, "QoE on every call, a bitrate switch, a player error, player states"),
     Scenario("abandon", 50, "sessionEnd during a mid-roll ad: abandonment"),
     Scenario("legacy", 110, "the legacy tracker API (getMediaAnalyticsTracker)"),
@@ -93,14 +89,10 @@ def playhead_script() -> str:
     return out.stdout.strip()
 
 
-def mitmdump_args(scenario: Scenario, workdir: Path, edge: str, har: Path, recording: Path) -> list[str]:
-    if edge not in ("playhead", "standin"):
-        raise ValueError(f"edge must be 'playhead' or 'standin', not {edge!r}")
-    scripts = ["-s", str(HERE / "pages.py")]
-    if edge == "standin":
-        scripts += ["-s", str(HERE / "edge_standin.py"), "--set", f"standin_location_hint={scenario.location_hint}"]
-    return [MITMDUMP, "--listen-host", "127.0.0.1", "-p", "0", *scripts, "-s", playhead_script(),
-            "--set", "playhead_sink=true", "--set", f"playhead_record={recording}",
+def mitmdump_args(workdir: Path, har: Path, recording: Path) -> list[str]:
+    return [MITMDUMP, "--listen-host", "127.0.0.1", "-p", "0", "-s", str(HERE / "pages.py"),
+            "-s", playhead_script(), "--set", "playhead_sink=true", "--set", f"playhead_sink_org={ORG_ID}",
+            "--set", f"playhead_record={recording}",
             "--set", f"hardump={har}", "--set", f"confdir={workdir / 'mitmproxy'}",
             "--set", "connection_strategy=lazy"]
 
@@ -135,10 +127,10 @@ def page_result(dom: str) -> dict:
     return json.loads(html.unescape(m.group(1)))
 
 
-def run_scenario(scenario: Scenario, workdir: Path, edge: str = "playhead") -> Capture:
+def run_scenario(scenario: Scenario, workdir: Path) -> Capture:
     workdir.mkdir(parents=True, exist_ok=True)
     har, recording = workdir / f"{scenario.name}.har", workdir / f"{scenario.name}.jsonl"
-    proc, out, err = spawn(mitmdump_args(scenario, workdir, edge, har, recording),
+    proc, out, err = spawn(mitmdump_args(workdir, har, recording),
                            env={**os.environ, "NO_COLOR": "1"})
     try:
         port = int(out.wait_for(LISTENING.pattern).group(1))
