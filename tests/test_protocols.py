@@ -20,7 +20,7 @@ from playhead.simulate import SCENARIOS, Script
 from playhead.simulate.edge import new_session_answer
 from playhead.simulate.offline import scenario_as_calls
 
-from support_rules import SID, START_TS, body_of, check, edge_calls, played, replace, vod, with_xdm
+from support_rules import SID, START_TS, body_of, calls, check, edge_calls, played, replace, vod, with_xdm
 
 EDGE = "https://edge.example.com"
 
@@ -198,3 +198,68 @@ def test_new_session_answer_is_read_as_the_edge_writes_it():
     call = Call("POST", EDGE + "/ee/va/v1/sessionStart?configId=x", b"{}", 200, (), (),
                 new_session_answer("f" * 64))
     assert call.location_sid == "f" * 64
+
+
+# == downloaded content: a whole offline session in one call ========================================
+
+
+def _mc_batch(script, path: str = "/api/v1/downloaded", status: int = 201) -> Call:
+    events = [body_of(c) for c in calls(script)]
+    return Call("POST", "https://x.hb-api.omtrdc.net" + path, json.dumps(events).encode(), status, (), (), b"",
+                START_TS / 1000 + 86_400)  # sent a day later, when the device was online again
+
+
+def _edge_batch(script, status: int = 200) -> Call:
+    items = []
+    for call in edge_calls(script):
+        xdm = body_of(call)["events"][0]["xdm"]
+        media = {k: v for k, v in xdm["mediaCollection"].items() if k != "sessionID"}
+        items.append({"mediaEventTimestamp": xdm["timestamp"], "mediaEventType": xdm["eventType"],
+                      "mediaCollection": media})
+    body = {"events": [{"xdm": {"eventType": "media.downloaded", "timestamp": "2025-11-27T00:00:00Z",
+                                "mediaDownloadedEvents": items}}]}
+    return Call("POST", EDGE + "/ee/va/v1/downloaded?configId=ds", json.dumps(body).encode(), status, (), (),
+                b'{"handle": []}', START_TS / 1000 + 86_400)
+
+
+def _offline_viewing():
+    """Played offline with a 40 s hole in the pings (offline pings are every 50 s: no defect)."""
+    s = vod().at(0.1).play().at(40).pause_start().at(41).play()
+    return s.at(50).ping().at(59).session_complete()
+
+
+@pytest.mark.parametrize("batch", [
+    lambda: _mc_batch(_offline_viewing()),
+    lambda: _flagged(),  # the deprecated form Adobe's mobile SDKs still send
+    lambda: _edge_batch(_offline_viewing()),
+], ids=["mc-downloaded", "mc-sessions-flagged", "edge-downloaded"])
+def test_a_downloaded_batch_is_one_session_judged_by_the_same_rules(batch):
+    tracker = check([batch()])
+    (session,) = tracker.sessions.values()
+    assert session.sid == "(downloaded 1)" and session.closed_by == "sessionComplete"
+    assert [e.event_type for e in session.entries] == ["sessionStart", "play", "pauseStart", "play", "ping",
+                                                       "sessionComplete"]
+    assert tracker.calls == 1 and tracker.findings == []  # no ping-late, no clock-skew a day later
+
+
+def _flagged() -> Call:
+    events = [body_of(c) for c in calls(_offline_viewing())]
+    events[0]["params"]["media.downloaded"] = True
+    return Call("POST", "https://x.hb-api.omtrdc.net/api/v1/sessions", json.dumps(events).encode(), 201, (), (),
+                b"", START_TS / 1000 + 86_400)
+
+
+def test_a_defect_inside_a_batch_points_at_its_event():
+    s = vod().at(0.1).ad_break_start(0, 0).at(0.2).ad_start("ad-1", 5, 1).at(5).ad_complete()
+    s.at(5.1).ad_start("ad-2", 5, 1).at(10).ad_complete().at(10.1).ad_break_complete().at(10.2).play()
+    s.at(15).session_end()
+    mc, edge = check([_mc_batch(s)]), check([_edge_batch(s)])
+    assert [(f.rule, f.call, f.path) for f in mc.findings] == [
+        ("ad-pod-position", 4, "$[4].params['media.ad.podPosition']")]
+    assert [(f.rule, f.call, f.path) for f in edge.findings] == [
+        ("ad-pod-position", 4, "$.events[0].xdm.mediaDownloadedEvents[4].mediaCollection.advertisingDetails.podPosition")]
+
+
+def test_a_batch_adobe_refused_is_said_once():
+    tracker = check([_mc_batch(_offline_viewing(), status=400)])
+    assert [(f.rule, f.call) for f in tracker.findings] == [("http-error", 0)]

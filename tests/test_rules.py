@@ -856,6 +856,20 @@ def _ping_rate(broken):
     return calls(s.at(75).session_end())
 
 
+def _batch(script: Script, *, flagged: bool, status: int) -> list[Call]:
+    """The session as one downloaded batch: a JSON array of its events POSTed to /sessions."""
+    events = [body_of(c) for c in calls(script)]
+    if flagged:
+        events[0]["params"]["media.downloaded"] = True
+    return [Call("POST", sessions_url(), json.dumps(events).encode(), status, (), (), b"", START_TS / 1000 + 3600)]
+
+
+@case("downloaded-not-flagged", Expect(E, 0, "an array of events posted to /sessions whose sessionStart lacks "
+                                          "media.downloaded: true", session="(downloaded 1)"))
+def _downloaded_not_flagged(broken):
+    return _batch(played(vod(), 15).at(15).session_end(), flagged=not broken, status=400 if broken else 201)
+
+
 # == Media Edge body ================================================================================
 # The Edge API's own checks; every timeline rule above holds for Edge sessions unchanged
 # (tests/test_protocols.py plays every scenario over both protocols).

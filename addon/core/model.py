@@ -31,6 +31,7 @@ class Entry:
     details: dict[str, Any] = field(default_factory=dict)  # core.vocab fields the body carried
     sid: str | None = None  # the session id the body names (Media Edge), when it names one
     ts_suspect: bool = False  # ts is a number but not plausible epoch ms (seconds, microseconds)
+    part: int | None = None  # the event's place in a downloaded batch (one call, a whole session)
     findings: list[Finding] = field(default_factory=list)
     state_after: str = ""  # the session's state label after this event was applied
     body_error: str | None = None  # why the body could not be read as an event, if it could not

@@ -30,8 +30,9 @@ def _float(text: str) -> float:
     return value if math.isfinite(value) else Overflow(value)
 
 
-def parse_body(body: bytes | None, limit: int) -> dict[str, Any]:
-    """The body as a JSON object, or BodyError saying why not.
+def parse_body(body: bytes | None, limit: int, *, batch: bool = False) -> Any:
+    """The body as a JSON object (or, with `batch`, any JSON value: a downloaded session is an
+    array), or BodyError saying why not.
 
     orjson reads almost every body (~1 µs); whatever it refuses (a BOM, lone surrogate escapes,
     numbers beyond a double, broken JSON) is read again by `json`, which decides and explains."""
@@ -43,7 +44,7 @@ def parse_body(body: bytes | None, limit: int) -> dict[str, Any]:
         value = orjson.loads(body)
     except orjson.JSONDecodeError:
         value = _parse_slowly(body)
-    if not isinstance(value, dict):
+    if not batch and not isinstance(value, dict):
         raise BodyError(f"JSON {type(value).__name__} where an event object was expected")
     return value
 

@@ -112,7 +112,7 @@ class Context:
         if sev not in rule.severities:
             raise ValueError(f"{rule.id} cannot be {sev.label}")
         if path is None and field is not None and e is not None:
-            path = self.protocol.path(e.event_type, field)
+            path = self.protocol.path(e.event_type, field, e.part)
         finding = Finding(
             rule=rule.id, severity=sev, message=message,
             session=self.session.sid if self.session else None,

@@ -25,7 +25,7 @@ from .rules.http import INTERNAL_ERROR, SESSION_LINK_INFERRED, SESSION_START_REJ
 from .schemas import SchemaSet
 from .timeline import Context, Timeline
 from .protocols.media_collection import MEDIA_COLLECTION
-from .vocab import SESSION_START
+from .vocab import DOWNLOADED, SESSION_START
 
 
 @dataclass(slots=True)
@@ -73,6 +73,7 @@ class Tracker:
         self._listeners: list[Callable[[Update], None]] = []
         self._update = Update()
         self._unlinked_names = itertools.count(1)
+        self._downloaded_names = itertools.count(1)
         # Live, the proxy thread feeds while the dashboard reads: readers hold this lock too.
         self.lock = threading.RLock()
 
@@ -142,6 +143,12 @@ class Tracker:
 
     def _feed(self, call: Call, route: Route) -> None:
         protocol = route.protocol
+        if route.kind is not Kind.EVENT:
+            parts = protocol.batch(call, route, self.config.body_limit)
+            if parts is not None:
+                self.calls += 1
+                self._downloaded(parts, protocol)
+                return
         entry = protocol.entry(call, route, 0, self.config.body_limit)
         if entry is None:
             return  # the body shows it is not media tracking (an Edge interact for something else)
@@ -180,7 +187,19 @@ class Tracker:
         why = protocol.start_rejected(entry.call) or "no response was captured"
         self._orphan(entry, protocol, f"sessionStart {why}: no session exists")
 
-    def _open(self, sid: str, start: Entry | None, protocol: Protocol) -> Session:
+    def _downloaded(self, parts: list[Entry], protocol: Protocol) -> None:
+        """A whole offline session in one call: one session, its events in the batch's order."""
+        first = parts[0]
+        if first.body_error is not None and len(parts) == 1:
+            self._orphan(first, protocol, None)  # the batch cannot be read: its body finding says why
+            return
+        sid = protocol.start_sid(first.call) or f"(downloaded {next(self._downloaded_names)})"
+        start = first if first.event_type == SESSION_START else None
+        self._open(sid, start, protocol, downloaded=True)
+        for entry in parts if start is None else parts[1:]:
+            self._add(sid, entry)
+
+    def _open(self, sid: str, start: Entry | None, protocol: Protocol, *, downloaded: bool = False) -> Session:
         """Create the session (or complete one created before its start was seen)."""
         session = self.sessions.get(sid)
         if session is None:
@@ -191,6 +210,8 @@ class Tracker:
             if start.body is not None and start.event_type == SESSION_START:
                 session.params = protocol.start_metadata(start)
                 session.info = dict(start.details)
+            if downloaded:  # as Adobe marks it (isDownloaded), whatever the start said
+                session.info[DOWNLOADED] = True
             session.has_start = True
             start.index = session.calls
             self._timelines[sid].add(start)

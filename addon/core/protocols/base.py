@@ -67,6 +67,12 @@ class Protocol(ABC):
         sessionStart)."""
 
     @abstractmethod
+    def batch(self, call: Call, route: Route, limit: int) -> list[Entry] | None:
+        """A downloaded (offline) session posted whole in one call: its events as Entries, in the
+        batch's order, each with `part` set (one Entry with its body error when the batch cannot
+        be read). None when the call is not a batch."""
+
+    @abstractmethod
     def start_sid(self, call: Call) -> str | None:
         """The sid a successful start call's answer names; None when the answer names none."""
 
@@ -85,8 +91,9 @@ class Protocol(ABC):
         """The start's metadata object as the wire named it (kept as `Session.params`)."""
 
     @abstractmethod
-    def path(self, event_type: str | None, field: str) -> str | None:
-        """Where a neutral field (core.vocab) of this event type lives in the body as sent."""
+    def path(self, event_type: str | None, field: str, part: int | None = None) -> str | None:
+        """Where a neutral field (core.vocab) of this event type lives in the body as sent (in
+        event `part` of a downloaded batch)."""
 
     @abstractmethod
     def media(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -92,7 +92,7 @@ class BodyChecks(Family):
         else:
             self.judge(e)
         start = e.call.route is not None and e.call.route.kind.value == "start"  # said as session-start-rejected
-        if (e.call.status == 400 and not start
+        if (e.call.status == 400 and not start and not e.part  # a batch's 400 is said once, on its first event
                 and not any(f.severity is Severity.ERROR for f in e.findings[before:])):
             self.ctx.emit(HTTP_ERROR, e, "answered 400 though playhead sees no defect in the body "
                                          "(the answer's message says what the backend refused)")

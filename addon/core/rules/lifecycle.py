@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..findings import Severity, rule
 from ..model import Entry
 from ..timeline import Family, Run
+from ..vocab import is_downloaded
 from .body import likely_type
 
 FAMILY = "lifecycle"
@@ -105,6 +106,8 @@ class LifecycleChecks(Family):
         self.after_end.tick(now)
         self.after_complete.tick(now)
         session = self.ctx.session
+        if is_downloaded(session.info):
+            return  # a downloaded batch arrives whole: the backend closes it when it is processed
         silent = now - session.last_seen
         if (not self.ctx.state.closed and not self.not_closed_reported and session.entries
                 and silent > self.ctx.config.silence_close):
@@ -119,8 +122,8 @@ class LifecycleChecks(Family):
         if self.ctx.state.closed or not session.entries:
             return
         last = session.entries[-1]
-        if self.sent & CLOSED_OR_GONE:  # closed but refused, or gone: another finding says so
-            return
+        if self.sent & CLOSED_OR_GONE or is_downloaded(session.info):
+            return  # closed but refused, or gone (another finding says so); or a whole downloaded batch
         if not self.not_closed_reported:
             self.not_closed_reported = True
             self.ctx.emit(SESSION_NOT_CLOSED, last,

@@ -6,6 +6,9 @@ set-top players (SPEC §3.1).
 - Each event is `POST …/api/v1/sessions/{sid}/events`: the sid is in the path.
 - A body is `{"playerTime": {"playhead", "ts"}, "eventType", "params", "qoeData", "customMetadata"}`;
   the event types are the engine's own names, `ts` is epoch ms and `playhead` seconds.
+- Downloaded (offline) content is a whole session in one call, a JSON array of such events
+  starting with sessionStart: `POST …/api/v1/downloaded`, or the deprecated same array POSTed to
+  `…/api/v1/sessions` with `media.downloaded: true`, which Adobe's mobile SDKs still send.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from ..base import Kind, Protocol, Route
 API_PATH = "/api/v1/"  # in every path of the API: the cheap first test
 # /api/v1/sessions (start) or /api/v1/sessions/{sid}/events, at the end of the path.
 _ROUTE = re.compile(r"/api/v1/sessions(?:/([^/?#]+)/events)?/?$")
+_DOWNLOADED = re.compile(r"/api/v1/downloaded/?$")
 
 # The wire's params for each neutral field, per event type (SPEC §3.1 required params).
 PARAMS: dict[str, dict[str, str]] = {
@@ -118,7 +122,7 @@ class MediaCollection(Protocol):
             return None  # almost everything a proxy sees: no need to look closer
         m = _ROUTE.search(path)
         if m is None:
-            return None
+            return Route(self, Kind.DOWNLOADED) if _DOWNLOADED.search(path) else None
         sid = m.group(1)
         return Route(self, Kind.START) if sid is None else Route(self, Kind.EVENT, sid)
 
@@ -131,6 +135,32 @@ class MediaCollection(Protocol):
         params = event.get("params")
         found = details(event_type, params) if params and isinstance(params, dict) else NO_DETAILS
         return Entry(index, call, event, event_type, ts, playhead, found, route.sid, suspect)
+
+    def batch(self, call: Call, route: Route, limit: int) -> list[Entry] | None:
+        if route.kind is Kind.EVENT:
+            return None
+        body = call.request_body
+        if route.kind is Kind.START and (not body or body.lstrip()[:1] != b"["):
+            return None  # the usual sessionStart object
+        try:
+            events = parse_body(body, limit, batch=True)
+        except BodyError as exc:
+            return [Entry(0, call, None, None, None, None, body_error=str(exc), part=0)]
+        if not isinstance(events, list) or not events:
+            why = "an empty array" if isinstance(events, list) else "a JSON object, not an array of events"
+            return [Entry(0, call, None, None, None, None, part=0,
+                          body_error=f"a downloaded session is {why}")]
+        out = []
+        for i, event in enumerate(events):
+            if not isinstance(event, dict):
+                out.append(Entry(i, call, None, None, None, None, part=i,
+                                 body_error=f"item {i} of the downloaded session is not an event object"))
+                continue
+            event_type, ts, playhead, suspect = event_fields(event)
+            params = event.get("params")
+            found = details(event_type, params) if params and isinstance(params, dict) else NO_DETAILS
+            out.append(Entry(i, call, event, event_type, ts, playhead, found, None, suspect, part=i))
+        return out
 
     def start_sid(self, call: Call) -> str | None:
         if call.status != 201:
@@ -147,17 +177,18 @@ class MediaCollection(Protocol):
     def start_answered(self, call: Call) -> bool:
         return call.status == 201
 
-    def path(self, event_type: str | None, field: str) -> str | None:
+    def path(self, event_type: str | None, field: str, part: int | None = None) -> str | None:
+        root: tuple[str | int, ...] = () if part is None else (part,)
         if field == v.TS:
-            return "$.playerTime.ts"
+            return json_path((*root, "playerTime", "ts"))
         if field == v.PLAYHEAD:
-            return "$.playerTime.playhead"
+            return json_path((*root, "playerTime", "playhead"))
         if field in (v.STATES_STARTED, v.STATES_ENDED):
             if event_type == v.STATES_UPDATE:
-                return "$.params.statesStart" if field == v.STATES_STARTED else "$.params.statesEnd"
-            return json_path(("params", STATE_NAME))
+                return json_path((*root, "params", "statesStart" if field == v.STATES_STARTED else "statesEnd"))
+            return json_path((*root, "params", STATE_NAME))
         key = _KEYS.get(event_type or "", {}).get(field)
-        return json_path(("params", key)) if key else None
+        return json_path((*root, "params", key)) if key else None
 
     def media(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"id": params.get("media.id"), "name": params.get("media.name"),

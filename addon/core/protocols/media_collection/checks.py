@@ -9,8 +9,8 @@ from ...findings import Severity, rule
 from ...model import Entry
 from ...parse import mapping
 from ...rules.body import BodyChecks
-from ...schemas import EVENT_TYPES, json_path
-from ...vocab import AD_START, CHAPTER_START, PING, SESSION_START
+from ...schemas import EVENT_TYPES, SchemaError, json_path
+from ...vocab import AD_START, CHAPTER_START, PING, SESSION_START, is_downloaded
 from ..base import Kind
 
 FAMILY = "body"
@@ -48,7 +48,21 @@ CUSTOM_METADATA_KEY = rule(
     fix="Rename the key with your own prefix (e.g. 'myco.show_id').",
     source="Adobe Analytics context data naming")
 
+DOWNLOADED_NOT_FLAGGED = rule(
+    "downloaded-not-flagged", R.ERROR, family=FAMILY,
+    summary="An array of events (a downloaded session) posted to /sessions without media.downloaded: true "
+            "on its sessionStart.",
+    impact="Adobe answers 400 and drops the whole batch: the offline viewing is lost.",
+    fix="Set media.downloaded to true on the batch's sessionStart, or post it to /api/v1/downloaded.",
+    source="Adobe media-analytics docs, Track downloaded content (help/use-cases/track-downloaded-content.md; "
+           "media.downloaded 'must be set to true' for the batch sent to the sessions endpoint); SPEC §3.1")
+
 CUSTOM_METADATA_EVENTS = {SESSION_START, AD_START, CHAPTER_START}
+
+
+def _root(e: Entry) -> tuple[int, ...]:
+    """Where the event starts in the body: its root, or its item of a downloaded batch."""
+    return () if e.part is None else (e.part,)
 
 
 class MediaCollectionChecks(BodyChecks):
@@ -60,13 +74,20 @@ class MediaCollectionChecks(BodyChecks):
         kind = e.event_type
         schemas = ctx.schemas
         known = kind is not None and schemas.is_known(kind)
+        route = e.call.route
         if kind is not None:
-            route = e.call.route
-            if route is not None and (route.kind is Kind.EVENT) == (kind == SESSION_START):
+            if e.part is None and route is not None and (route.kind is Kind.EVENT) == (kind == SESSION_START):
                 self._wrong_endpoint(e, kind)
             if not known:
                 self.unknown_type(e, kind, EVENT_TYPES)
-        self.schema_errors(e, schemas.validate(kind or "", event))
+        errors = schemas.validate(kind or "", event)
+        if e.part is not None:  # an event of a downloaded batch: paths from the array's root
+            errors = [SchemaError(f"$[{e.part}]{error.path[1:]}", error.message) for error in errors]
+            if e.part == 0 and route is not None and route.kind is Kind.START and not is_downloaded(e.details):
+                ctx.emit(DOWNLOADED_NOT_FLAGGED, e, "an array of events posted to /sessions whose sessionStart "
+                         "lacks media.downloaded: true (Adobe answers 400 and drops the batch)",
+                         path="$[0].params")
+        self.schema_errors(e, errors)
         params = event.get("params")
         if known and kind is not None and params and isinstance(params, dict):
             self._params(e, kind, params)
@@ -88,10 +109,10 @@ class MediaCollectionChecks(BodyChecks):
             if params and self.first(PING_HAS_PARAMS):
                 keys = ", ".join(sorted(params)[:5])
                 self.ctx.emit(PING_HAS_PARAMS, e, f"ping carries params ({keys}); reported once per session",
-                              path="$.params")
+                              path=json_path((*_root(e), "params")))
             return
         self.unknown_keys(e, kind, params, self.ctx.schemas.known_params(kind), "param",
-                          lambda key: json_path(("params", key)))
+                          lambda key: json_path((*_root(e), "params", key)))
 
     def _ts(self, e: Entry) -> None:
         ts: Any = e.ts
@@ -101,18 +122,18 @@ class MediaCollectionChecks(BodyChecks):
             guess = "seconds or a relative clock" if ts < 1e11 else "microseconds"
             shown = str(ts) if len(str(ts)) <= 24 else f"{str(ts)[:8]}... ({len(str(ts))} digits)"
             self.ctx.emit(TS_UNITS, e, f"ts {shown} is not epoch milliseconds (looks like {guess});"
-                          " reported once per session", path="$.playerTime.ts")
+                          " reported once per session", path=json_path((*_root(e), "playerTime", "ts")))
 
     def _custom(self, e: Entry, kind: str | None, custom: dict) -> None:
         if kind not in CUSTOM_METADATA_EVENTS and kind is not None:
             if self.first(CUSTOM_METADATA_MISPLACED, kind):
                 self.ctx.emit(CUSTOM_METADATA_MISPLACED, e,
                               f"customMetadata on {kind} is ignored (only sessionStart, adStart, chapterStart)",
-                              path="$.customMetadata")
+                              path=json_path((*_root(e), "customMetadata")))
         for key in custom:
             if not isinstance(key, str) or not self.first(CUSTOM_METADATA_KEY, key):
                 continue
-            path = json_path(("customMetadata", key))
+            path = json_path((*_root(e), "customMetadata", key))
             if key.startswith("a."):
                 self.ctx.emit(CUSTOM_METADATA_KEY, e, f"customMetadata key {key!r} uses the reserved 'a.' prefix",
                               path=path)

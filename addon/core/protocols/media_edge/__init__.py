@@ -36,6 +36,7 @@ from ..base import Kind, Protocol, Route
 _VA = re.compile(r"/va/v1/([^/]+)/?$")
 _INTERACT = re.compile(r"/v[12]/interact/?$")
 EVENT_PREFIX = "media."
+DOWNLOADED = "downloaded"  # the endpoint of a whole offline session: xdm.mediaDownloadedEvents[]
 NEW_SESSION = "media-analytics:new-session"
 _EXACT = 2**53
 
@@ -87,6 +88,15 @@ def first_event(body: dict[str, Any]) -> dict[str, Any]:
         xdm = events[0].get("xdm")
         if isinstance(xdm, dict):
             return xdm
+    return {}
+
+
+def downloaded_item(entry: Entry) -> dict[str, Any]:
+    """Event `entry.part` of a downloaded batch, as the body carried it ({} when malformed)."""
+    items = first_event(entry.body).get("mediaDownloadedEvents") if isinstance(entry.body, dict) else None
+    if isinstance(items, list) and entry.part is not None and entry.part < len(items):
+        item = items[entry.part]
+        return item if isinstance(item, dict) else {}
     return {}
 
 
@@ -146,9 +156,8 @@ class MediaEdge(Protocol):
             if m is None:
                 return None
             action = m.group(1)
-            if action == "downloaded":
-                return None  # a whole offline session in one call: not read yet
-            return Route(self, Kind.START if action == v.SESSION_START else Kind.EVENT, None, action)
+            kind = {v.SESSION_START: Kind.START, DOWNLOADED: Kind.DOWNLOADED}.get(action, Kind.EVENT)
+            return Route(self, kind, None, action)
         if "/interact" in path and _INTERACT.search(path):
             return Route(self, Kind.START)
         return None
@@ -175,6 +184,29 @@ class MediaEdge(Protocol):
         return Entry(index, call, body, event_type, ts, playhead, details(event_type, media),
                      sid if isinstance(sid, str) and sid else None)
 
+    def batch(self, call: Call, route: Route, limit: int) -> list[Entry] | None:
+        if route.kind is not Kind.DOWNLOADED:
+            return None
+        try:
+            body = parse_body(call.request_body, limit)
+        except BodyError as exc:
+            return [Entry(0, call, None, None, None, None, body_error=str(exc), part=0)]
+        items = first_event(body).get("mediaDownloadedEvents")
+        if not isinstance(items, list) or not items:
+            return [Entry(0, call, body, None, None, None, part=0,
+                          body_error="no events in xdm.mediaDownloadedEvents (an array starting with media.sessionStart)")]
+        out = []
+        for i, item in enumerate(items):
+            item = item if isinstance(item, dict) else {}
+            event_type = neutral_type(item.get("mediaEventType"))
+            media = item.get("mediaCollection")
+            media = media if isinstance(media, dict) else {}
+            ts, _ = timestamp_ms(item.get("mediaEventTimestamp"))
+            p = media.get("playhead")
+            playhead = float(p) if type(p) is int and -_EXACT < p < _EXACT else number(p)
+            out.append(Entry(i, call, body, event_type, ts, playhead, details(event_type, media), part=i))
+        return out
+
     def start_sid(self, call: Call) -> str | None:
         return new_session_id(call.response_body) if call.status == 200 else None
 
@@ -189,25 +221,28 @@ class MediaEdge(Protocol):
     def start_answered(self, call: Call) -> bool:
         return call.status == 200
 
-    def path(self, event_type: str | None, field: str) -> str | None:
+    def path(self, event_type: str | None, field: str, part: int | None = None) -> str | None:
+        media = MEDIA if part is None else (*EVENT, "mediaDownloadedEvents", part, "mediaCollection")
         if field == v.TS:
-            return json_path((*EVENT, "timestamp"))
+            return json_path((*EVENT, "timestamp") if part is None else
+                             (*EVENT, "mediaDownloadedEvents", part, "mediaEventTimestamp"))
         if field == v.PLAYHEAD:
-            return json_path((*MEDIA, "playhead"))
+            return json_path((*media, "playhead"))
         if field in (v.STATES_STARTED, v.STATES_ENDED):
-            return json_path((*MEDIA, "statesStart" if field == v.STATES_STARTED else "statesEnd"))
+            return json_path((*media, "statesStart" if field == v.STATES_STARTED else "statesEnd"))
         found = _KEYS.get(event_type or "")
         if found is None or field not in found[1]:
             return None
-        return json_path((*MEDIA, found[0], found[1][field]))
+        return json_path((*media, found[0], found[1][field]))
 
     def media(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"id": params.get("name"), "name": params.get("friendlyName"),
                 "contentType": params.get("contentType"), "length": params.get("length")}
 
     def start_metadata(self, entry: Entry) -> dict[str, Any]:
-        details_of_start = first_event(entry.body).get("mediaCollection")
-        found = details_of_start.get("sessionDetails") if isinstance(details_of_start, dict) else None
+        event = first_event(entry.body) if entry.part is None else downloaded_item(entry)
+        media = event.get("mediaCollection")
+        found = media.get("sessionDetails") if isinstance(media, dict) else None
         return dict(found) if isinstance(found, dict) else {}
 
     def documented_keys(self, details_object: str) -> frozenset[str]:

@@ -10,7 +10,7 @@ from ...model import Entry
 from ...rules.body import BodyChecks
 from ...schemas import json_path
 from ...vocab import SESSION_START
-from . import DETAILS, EVENT, EVENT_TYPES, MEDIA, MEDIA_EDGE, first_event, timestamp_ms
+from . import DETAILS, EVENT, EVENT_TYPES, MEDIA, MEDIA_EDGE, downloaded_item, first_event, timestamp_ms
 
 FAMILY = "body"
 R = Severity
@@ -44,6 +44,9 @@ class MediaEdgeChecks(BodyChecks):
     """Per-call checks of a Media Edge body; what repeats is reported once per session."""
 
     def judge(self, e: Entry) -> None:
+        if e.part is not None:
+            self._downloaded(e)
+            return
         ctx = self.ctx
         body = e.body
         kind = e.event_type
@@ -63,6 +66,20 @@ class MediaEdgeChecks(BodyChecks):
         self._config(e, kind)
         if known and kind is not None:
             self._details(e, kind, xdm.get("mediaCollection"))
+
+    def _downloaded(self, e: Entry) -> None:
+        """One event of a downloaded batch: its type and its timestamp (the batch's own schema is
+        not one of the per-event OpenAPI schemas)."""
+        kind = e.event_type
+        where = (*EVENT, "mediaDownloadedEvents", e.part or 0)
+        if kind is not None and not self.ctx.schemas.is_known(kind):
+            self.unknown_type(e, kind, EVENT_TYPES, "mediaEventType")
+        _, why = timestamp_ms(downloaded_item(e).get("mediaEventTimestamp"))
+        if why is not None and self.first(EDGE_TIMESTAMP):
+            self.ctx.emit(EDGE_TIMESTAMP, e, why.replace("timestamp", "mediaEventTimestamp", 1),
+                          path=json_path((*where, "mediaEventTimestamp")))
+        if e.part == 0:
+            self._config(e, SESSION_START)
 
     def _config(self, e: Entry, kind: str | None) -> None:
         try:
