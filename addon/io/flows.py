@@ -1,8 +1,9 @@
 """mitmproxy flow-file reader (`mitmdump -w`, `save.file`, playhead's own proxy saves).
 
 mitmproxy is imported inside the reading generator, so `playhead check x.har` never pays for it.
-Bodies are the decoded content (gzip/deflate/br/zstd removed by mitmproxy); when a body claims an
-encoding it does not have, the raw bytes are kept and a warning says so. Only HTTP flows become
+Bodies are the decoded content (gzip/deflate/br/zstd undone as a stream, cut just past the body
+limit: core/inflate.py); when a body claims an encoding it does not have, the raw bytes are kept
+and a warning says so. Only HTTP flows become
 calls; TCP/UDP/DNS flows are counted and passed over.
 """
 
@@ -13,10 +14,14 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, BinaryIO
 
 from playhead.core.call import Call
+from playhead.core.config import Config
+from playhead.core.inflate import InflateError, inflate
 from playhead.io.reader import Capture, CaptureError, open_binary
 
 if TYPE_CHECKING:
     from mitmproxy import http
+
+BODY_LIMIT = Config().body_limit  # a compressed body is inflated just past what the engine parses
 
 
 def read_flows(path: str | os.PathLike[str]) -> Capture:
@@ -50,12 +55,16 @@ def _calls(path: str, f: BinaryIO, capture: Capture) -> Generator[Call, None, No
 
 
 def _content(message: http.Message, what: str, capture: Capture) -> bytes | None:
+    raw = message.raw_content
+    encoding = message.headers.get("content-encoding", "")
+    if raw is None or not encoding:
+        return raw
     try:
-        return message.get_content(strict=True)
-    except ValueError:
-        encoding = message.headers.get("content-encoding", "")
-        capture.warn(f"{what} body says {encoding!r} but does not decode; kept as is")
-        return message.raw_content
+        # Streamed and cut past the body limit: a bomb in a flow file costs no more than 1 MiB.
+        return inflate(raw, encoding, BODY_LIMIT)
+    except InflateError as e:
+        capture.warn(f"{what} body says {encoding!r} but does not decode ({e}); kept as is")
+        return raw
 
 
 def _flow_call(flow: http.HTTPFlow, source: str, capture: Capture) -> Call:

@@ -20,6 +20,7 @@ from mitmproxy import http
 from ..core.call import Endpoint, classify
 from ..core.parse import BodyError, parse_body
 from ..core.schemas import SchemaSet
+from .body import decoded_body
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -61,7 +62,7 @@ class Sink:
 
     def _session_start(self, request: http.Request) -> http.Response:
         try:
-            event = parse_body(request.get_content(strict=False), self.body_limit)
+            event = parse_body(decoded_body(request, self.body_limit), self.body_limit)
         except BodyError as exc:
             return _answer(400, f"invalid JSON: {exc}")
         problem = self._schema_problem("sessionStart", event)
@@ -75,7 +76,7 @@ class Sink:
         if sid not in self.sids:
             return _answer(404, "unknown session id: start a new session")
         try:
-            event = parse_body(request.get_content(strict=False), self.body_limit)
+            event = parse_body(decoded_body(request, self.body_limit), self.body_limit)
         except BodyError as exc:
             return _answer(400, f"invalid JSON: {exc}")
         event_type = event.get("eventType")
