@@ -139,14 +139,15 @@ def _banner(runner) -> str:
 
 def stop_and_summarise(runner) -> int:
     """Stop the proxy (headless or under the dashboard) and leave its one line on the console:
-    the run's summary (exit 0), or why it could not stop cleanly (exit 1)."""
+    the run's summary (exit 0), why the report could not be written (exit 2, as for any output
+    that cannot be written), or why it could not stop cleanly (exit 1)."""
     from ..proxy.runner import ProxyError
 
     try:
         runner.stop()
     except ProxyError as exc:
         print(f"playhead: {exc}", file=sys.stderr)
-        return 1
+        return 2 if runner.addon.report_error else 1
     print(_summary(runner), file=sys.stderr)
     return 0
 

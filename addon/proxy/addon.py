@@ -36,6 +36,7 @@ from ..core.findings import Finding, Severity
 from ..core.retention import DEFAULT_LIVE_CAP
 from ..core.schemas import SchemaLoadError, SchemaSet
 from ..core.tracker import Tracker
+from ..io.output import OutputError, check_writable
 from ..io.reader import CaptureError
 from ..io.recording import RecordingWriter
 from ..io.reports import write_report
@@ -119,10 +120,10 @@ class PlayheadAddon:
         if "playhead_record" in updated:
             self._configure_record(opts.playhead_record)
         if "playhead_report" in updated and opts.playhead_report:
-            folder = Path(opts.playhead_report).expanduser().parent
-            if not folder.is_dir():
-                raise exceptions.OptionsError(
-                    f"playhead_report: {opts.playhead_report}: folder {folder} does not exist")
+            try:  # a report that could never be written is said now, not when the run ends
+                check_writable(Path(opts.playhead_report).expanduser())
+            except OutputError as exc:
+                raise exceptions.OptionsError(f"playhead_report: {exc}") from None
         if "playhead_log" in updated:
             self._log = opts.playhead_log
 
@@ -244,7 +245,7 @@ class PlayheadAddon:
             with self.tracker.lock:
                 write_report(self.tracker, target)
         except OSError as exc:
-            self.report_error = f"cannot write the report {target}: {exc.strerror or exc}"
+            self.report_error = f"cannot write the report: {exc}"  # OutputError: names the path
             logger.error(f"playhead: {self.report_error}")
         else:
             self.report_error = None
