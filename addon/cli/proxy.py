@@ -123,6 +123,8 @@ def run_headless(runner) -> int:
 
 
 def _banner(runner) -> str:
+    from ..io.reports.safe import literal
+
     host, port = runner.listen_address
     mode = "sink mode: the API is answered here, nothing reaches Adobe" if runner.sink else "forward mode"
     lines = [
@@ -131,6 +133,8 @@ def _banner(runner) -> str:
     ]
     if runner.record:
         lines.append(f"  recording to {runner.record}")
+        if runner.addon.record_notice:
+            lines.append(f"  {literal(runner.addon.record_notice)}")
     if runner.report:
         lines.append(f"  report to {runner.report} on exit")
     lines.append("  findings below as they happen; Ctrl-C to stop")
