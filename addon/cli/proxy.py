@@ -14,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import UsageError, dashboard
+from . import UsageError, dashboard, need_terminal
 from ..core.retention import DEFAULT_LIVE_CAP
 from .check import add_max_calls_option, add_schemas_option, tracker_config
 
@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
 
         print(script_path())
         return 0
+    if not args.headless:
+        need_terminal()
     check_listen(args, "the proxy")
     runner = _runner(args)
     if not args.headless:
