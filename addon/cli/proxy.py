@@ -7,6 +7,7 @@ stops the proxy cleanly, which closes every open session and writes `--report`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import os
 import signal
@@ -72,7 +73,12 @@ def _is_loopback(host: str) -> bool:
 
 
 def check_listen(args: argparse.Namespace, what: str) -> None:
-    """--port must be a port; anything but loopback is said aloud (SPEC §1)."""
+    """--port must be a port; anything but loopback is said aloud (SPEC §1). An IPv4 address
+    written as IPv6 (`::ffff:127.0.0.1`) is the IPv4 one: an IPv6 socket cannot bind to it."""
+    with contextlib.suppress(ValueError):
+        mapped = getattr(ipaddress.ip_address(args.listen_host.strip("[]")), "ipv4_mapped", None)
+        if mapped is not None:
+            args.listen_host = str(mapped)
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: not a port number (0-65535)")
     if not _is_loopback(args.listen_host):

@@ -37,7 +37,7 @@ def _calls(path: str, f: BinaryIO, capture: Capture) -> Generator[Call, None, No
     from mitmproxy.io import FlowReader
 
     with f:
-        stream = iter(FlowReader(f).stream())
+        stream = iter(FlowReader(_CappedReads(f)).stream())
         n = 0
         while True:
             try:
@@ -46,12 +46,32 @@ def _calls(path: str, f: BinaryIO, capture: Capture) -> Generator[Call, None, No
                 return
             except Exception as e:  # anything mitmproxy raises on a damaged file
                 where = "not a mitmproxy flow file" if n == 0 else f"damaged after flow {n}"
-                raise CaptureError(f"{path}: {where} ({e or type(e).__name__})") from None
+                raise CaptureError(f"{path}: {where} ({str(e) or type(e).__name__})") from None
             n += 1
             if isinstance(flow, http.HTTPFlow):
                 yield _flow_call(flow, f"{path}#{n}", capture)
             else:
                 capture.skip()
+
+
+class _CappedReads:
+    """The file as FlowReader reads it, but no read asks for more than the file still holds: a
+    tnetstring's length prefix comes from the file, and `999999999999:` made it allocate a
+    terabyte (MemoryError, with no message) where it should read a short record and say so."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f = f
+        self._size = os.fstat(f.fileno()).st_size
+
+    def read(self, n: int | None = -1) -> bytes:
+        left = max(0, self._size - self._f.tell())
+        return self._f.read(left if n is None or n < 0 or n > left else n)
+
+    def tell(self) -> int:
+        return self._f.tell()
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._f.seek(offset, whence)
 
 
 def _content(message: http.Message, what: str, capture: Capture) -> bytes | None:
