@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from playhead.core.call import Call, classify, url_path
 from playhead.core.tracker import Tracker
 from playhead.io import CaptureError, RecordingWriter, read_capture
+from playhead.io.har import BODY_LIMIT
 from support_hostile import HOST, SCHEMAS, accounted, bounded, event_bodies, hostile_text, sids
 
 fuzz = bounded(40)
@@ -125,6 +126,7 @@ def har_entries(draw) -> tuple[dict, bytes | None, str | None]:
         headers.append({"name": "Content-Encoding", "value": coding})
         packed = pack(coding, raw)
         post = {"text": base64.b64encode(packed).decode(), "encoding": "base64"}
+        expect = raw[: BODY_LIMIT + 1]  # inflated as a stream, cut just past the body limit
         if coding == "br" and is_utf8(packed):
             expect = None  # br has no magic bytes: packed bytes that read as text are taken as text
     elif coding == "claimed":  # says gzip, holds the decoded body (as HAR says it should)

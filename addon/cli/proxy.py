@@ -7,6 +7,7 @@ stops the proxy cleanly, which closes every open session and writes `--report`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import os
 import signal
@@ -14,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import UsageError, dashboard
+from . import UsageError, dashboard, need_terminal
 from ..core.retention import DEFAULT_LIVE_CAP
 from .check import add_max_calls_option, add_schemas_option, tracker_config
 
@@ -56,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
         print(script_path())
         return 0
+    if not args.headless:
+        need_terminal()
     check_listen(args, "the proxy")
     runner = _runner(args)
     if not args.headless:
@@ -73,7 +76,12 @@ def _is_loopback(host: str) -> bool:
 
 
 def check_listen(args: argparse.Namespace, what: str) -> None:
-    """--port must be a port; anything but loopback is said aloud (SPEC §1)."""
+    """--port must be a port; anything but loopback is said aloud (SPEC §1). An IPv4 address
+    written as IPv6 (`::ffff:127.0.0.1`) is the IPv4 one: an IPv6 socket cannot bind to it."""
+    with contextlib.suppress(ValueError):
+        mapped = getattr(ipaddress.ip_address(args.listen_host.strip("[]")), "ipv4_mapped", None)
+        if mapped is not None:
+            args.listen_host = str(mapped)
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: not a port number (0-65535)")
     if not _is_loopback(args.listen_host):
@@ -127,6 +135,8 @@ def run_headless(runner) -> int:
 
 
 def _banner(runner) -> str:
+    from ..io.reports.safe import literal
+
     host, port = runner.listen_address
     mode = "sink mode: the API is answered here, nothing reaches Adobe" if runner.sink else "forward mode"
     lines = [
@@ -135,6 +145,8 @@ def _banner(runner) -> str:
     ]
     if runner.record:
         lines.append(f"  recording to {runner.record}")
+        if runner.addon.record_notice:
+            lines.append(f"  {literal(runner.addon.record_notice)}")
     if runner.report:
         lines.append(f"  report to {runner.report} on exit")
     lines.append("  findings below as they happen; Ctrl-C to stop")
@@ -143,14 +155,15 @@ def _banner(runner) -> str:
 
 def stop_and_summarise(runner) -> int:
     """Stop the proxy (headless or under the dashboard) and leave its one line on the console:
-    the run's summary (exit 0), or why it could not stop cleanly (exit 1)."""
+    the run's summary (exit 0), why the report could not be written (exit 2, as for any output
+    that cannot be written), or why it could not stop cleanly (exit 1)."""
     from ..proxy.runner import ProxyError
 
     try:
         runner.stop()
     except ProxyError as exc:
         print(f"playhead: {exc}", file=sys.stderr)
-        return 1
+        return 2 if runner.addon.report_error else 1
     print(_summary(runner), file=sys.stderr)
     return 0
 

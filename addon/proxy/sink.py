@@ -34,6 +34,7 @@ from ..core.protocols import Kind, Route
 from ..core.protocols.media_edge import EVENT, MEDIA_EDGE, first_event, neutral_type
 from ..core.schemas import SchemaError, SchemaSet, json_path
 from ..core.vocab import SESSION_START
+from .body import decoded_body
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -120,7 +121,7 @@ class Sink:
 
     def _session_start(self, request: http.Request) -> http.Response:
         try:
-            event = parse_body(request.get_content(strict=False), self.body_limit)
+            event = parse_body(decoded_body(request, self.body_limit), self.body_limit)
         except BodyError as exc:
             return _answer(400, f"invalid JSON: {exc}")
         problem = self._schema_problem(SESSION_START, event)
@@ -132,7 +133,7 @@ class Sink:
         if sid not in self.sids:
             return _answer(404, "unknown session id: start a new session")
         try:
-            event = parse_body(request.get_content(strict=False), self.body_limit)
+            event = parse_body(decoded_body(request, self.body_limit), self.body_limit)
         except BodyError as exc:
             return _answer(400, f"invalid JSON: {exc}")
         event_type = event.get("eventType")
@@ -157,7 +158,7 @@ class Sink:
     def _edge(self, request: http.Request, route: Route) -> http.Response | None:
         interact = route.action is None
         try:
-            body = parse_body(request.get_content(strict=False), self.body_limit)
+            body = parse_body(decoded_body(request, self.body_limit), self.body_limit)
         except BodyError as exc:
             if interact:
                 return None  # not recognisably media: the interact goes on
