@@ -6,7 +6,9 @@ live and offline runs share every line of validation.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
@@ -22,9 +24,15 @@ _UNKNOWN = object()  # Call._route before it is worked out
 def classify(path: str) -> Route | None:
     """Which protocol's API call a request path is, matched by path (hosts are customer
     specific): a `Route` (protocol, start or event, and what the path names), or None."""
-    from .protocols import route  # noqa: PLC0415 - the adapters import this module
+    return _router()(path)
 
-    return route(path)
+
+@functools.cache
+def _router() -> Callable[[str], Route | None]:
+    """core.protocols.route, imported on first use: the adapters import this module."""
+    from .protocols import route  # noqa: PLC0415
+
+    return route
 
 
 def header(headers: Headers | None, name: str) -> str | None:
