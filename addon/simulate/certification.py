@@ -233,3 +233,6 @@ _BUILDERS = {
 # checklist name -> (the playback done right, the playback done wrong)
 CERTIFICATION: dict[str, tuple[Scenario, Scenario]] = {
     name: (build(True), build(False)) for name, build in _BUILDERS.items()}
+
+# every one of them by its scenario name, as `playhead simulate --scenario` takes them
+BY_NAME: dict[str, Scenario] = {s.name: s for pair in CERTIFICATION.values() for s in pair}
