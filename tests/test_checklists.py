@@ -4,6 +4,7 @@ playbacks, incremental evaluation and what an incomplete checklist waits for."""
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 from playhead.checklists import (
     FAILED, INCOMPLETE, PASSED, ChecklistError, ChecklistWatch, load_checklists, select)
 from playhead.checklists.format import load_file
+from playhead.cli import main
+from playhead.io.recording import RecordingWriter
 from playhead.core.findings import Severity
 from playhead.core.tracker import Tracker
 from playhead.simulate.certification import CERTIFICATION
@@ -184,3 +187,70 @@ def test_unknown_checklist_names_the_way_to_list_them():
 def test_builtin_files_are_plain_json_a_team_can_copy():
     for checklist in BUILTIN.values():
         assert json.loads(Path(checklist.path).read_text())["name"] == checklist.name
+
+
+# -- playhead check --checklist, playhead checklists ----------------------------------------------
+
+
+
+def recording(path: Path, *scenarios) -> Path:
+    with RecordingWriter(path) as writer:
+        for n, scenario in enumerate(scenarios):
+            for call in scenario_as_calls(scenario, sid=f"{n:064x}"):
+                writer.write(call)
+    return path
+
+
+def test_check_with_a_checklist_exits_by_its_verdict(tmp_path, capsys):
+    good, bad = CERTIFICATION["vod-preroll-ads"]
+    assert main(["check", str(recording(tmp_path / "good.jsonl", good)), "--checklist", "vod-preroll-ads"]) == 0
+    out = capsys.readouterr().out
+    assert "checklist vod-preroll-ads: PASSED" in out and "✓ 5. The break ends: adBreakComplete" in out
+    # the broken one has an error finding too; --fail-on does not matter: the checklist fails
+    assert main(["check", str(recording(tmp_path / "bad.jsonl", bad)), "--checklist", "vod-preroll-ads"]) == 1
+    assert "✗ 5. The break ends: adBreakComplete: never seen before the session closed" in capsys.readouterr().out
+
+
+def test_check_with_a_checklist_no_session_fits_stays_incomplete_and_exits_1(tmp_path, capsys):
+    live, _ = CERTIFICATION["live-main-content"]
+    path = recording(tmp_path / "live.jsonl", live)
+    assert main(["check", str(path)]) == 0
+    assert main(["check", str(path), "--checklist", "vod-no-ads"]) == 1
+    assert "checklist vod-no-ads: INCOMPLETE" in capsys.readouterr().out
+
+
+def test_check_reports_checklists_in_json_junit_and_html(tmp_path):
+    good, bad = CERTIFICATION["pause"]
+    path = recording(tmp_path / "two.jsonl", good, bad)
+    assert main(["check", str(path), "--checklist", "pause", "-o", str(tmp_path / "r.json")]) == 1
+    (result,) = json.loads((tmp_path / "r.json").read_text())["checklists"]
+    assert result["name"] == "pause" and result["status"] == FAILED
+    assert [v["status"] for v in result["sessions"]] == [PASSED, FAILED]
+    assert main(["check", str(path), "--checklist", "pause", "-o", str(tmp_path / "r.xml")]) == 1
+    suites = {s.get("name"): s for s in ET.parse(tmp_path / "r.xml").getroot()}
+    suite = suites["checklist pause"]
+    assert (suite.get("tests"), suite.get("failures")) == ("14", "2")
+    assert main(["check", str(path), "--checklist", "pause", "-o", str(tmp_path / "r.html")]) == 1
+    page = (tmp_path / "r.html").read_text()
+    assert "<h2>Checklists</h2>" in page and "Resume: play (there is no resume event)" in page
+
+
+def test_check_with_an_unknown_or_broken_checklist_is_one_line_exit_2(tmp_path, capsys):
+    good, _ = CERTIFICATION["pause"]
+    path = str(recording(tmp_path / "r.jsonl", good))
+    assert main(["check", path, "--checklist", "nope"]) == 2
+    assert capsys.readouterr().err == "playhead: unknown checklist 'nope'; `playhead checklists` lists them\n"
+    (tmp_path / "mine").mkdir()
+    write(tmp_path / "mine", "x.json", "{")
+    assert main(["check", path, "--checklist", "pause", "--checklists", str(tmp_path / "mine")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"playhead: {tmp_path / 'mine' / 'x.json'}: not valid JSON") and err.count("\n") == 1
+
+
+def test_playhead_checklists_lists_each_with_its_source(capsys, tmp_path):
+    assert main(["checklists"]) == 0
+    out = capsys.readouterr().out
+    for checklist in BUILTIN.values():
+        assert f"source: {checklist.source}" in out and checklist.name in out
+    assert main(["checklists", "--steps"]) == 0
+    assert " 1. Media start: the sessionStart" in capsys.readouterr().out

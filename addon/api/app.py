@@ -20,6 +20,7 @@ from ..core.findings import Severity
 from ..core.model import Entry, Session
 from ..core.tracker import Update
 from ..io.reports import render
+from ..io.reports.checklists import with_checklists
 from ..io.reports.json_report import report as json_report, session_object
 from .openapi import document
 from .source import Source
@@ -92,9 +93,9 @@ def make_app(source: Source) -> Flask:
     @app.get("/v1/report")
     def report() -> Response:
         fmt = _choice("format", tuple(REPORT_TYPES)) or "json"
-        tracker = source.tracker
+        tracker, watch = source.tracker, source.watch
         with tracker.lock:
-            body = render(tracker, fmt)
+            body = render(with_checklists(tracker, watch.results()), fmt)
         return Response(body, content_type=f"{REPORT_TYPES[fmt]}; charset=utf-8")
 
     @app.post("/v1/reset")

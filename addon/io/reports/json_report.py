@@ -13,6 +13,7 @@ import orjson
 from ... import __version__
 from ...core.findings import Severity
 from ...core.model import Session
+from .checklists import results_of
 from .safe import UNSAFE_BEYOND_C0
 from .summary import Result, groups, ordered_findings, totals
 
@@ -25,7 +26,7 @@ def report(result: Result) -> dict[str, Any]:
         if group.session is None:
             continue  # findings without a kept session are still in "findings" and the summary
         sessions.append(session_object(group.session, group.counts()))
-    return {
+    data = {
         "tool": "playhead",
         "version": __version__,
         "summary": {
@@ -36,6 +37,10 @@ def report(result: Result) -> dict[str, Any]:
         "sessions": sessions,
         "findings": [f.as_dict() for f in ordered_findings(result)],
     }
+    checklists = results_of(result)
+    if checklists:
+        data["checklists"] = [c.as_dict() for c in checklists]
+    return data
 
 
 def session_object(session: Session, counts: Mapping[Severity, int]) -> dict[str, Any]:
