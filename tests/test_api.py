@@ -83,8 +83,10 @@ def test_every_endpoint_answers_the_same_through_the_proxy_and_on_the_api_port(p
         assert api.json("/v1/findings?rule=ping-late") == {"findings": []}
         code, kind, body = api.call("/v1/report?format=junit")
         assert code == 200 and kind.startswith("application/xml") and b"<testsuites" in body
-        code, kind, body = api.call("/v1/report?format=html")
+        code, kind, body = api.call("/v1/report?format=html&checklist=vod-midroll-ads")
         assert code == 200 and kind.startswith("text/html") and b"ad-outside-break" in body
+        assert b"<h2>Checklists</h2>" in body and b"A mid-roll ad break inside the content" in body
+        assert "checklists" not in api.json("/v1/report")
         assert api.json("/v1/report")["summary"]["error"] == 2
         vod = api.json("/v1/checklists/vod-midroll-ads")
         assert vod["status"] == "failed" and vod["sessions"][0]["session"] == session["id"]
@@ -95,6 +97,7 @@ def test_every_endpoint_answers_the_same_through_the_proxy_and_on_the_api_port(p
     ("/v1/sessions?state=paused", 400, "state='paused': choose one of open, closed"),
     ("/v1/findings?severity=fatal", 400, "severity='fatal': choose one of info, warning, error"),
     ("/v1/report?format=pdf", 400, "format='pdf': choose one of json, junit, html, markdown, text"),
+    ("/v1/report?checklist=nope", 400, "checklist='nope': no such checklist; GET /v1/checklists lists them"),
     ("/v1/wait?sessions=two", 400, "sessions='two': not a number"),
     ("/v1/wait?timeout=9999", 400, "timeout='9999': must be between 0 and 300"),
     ("/v1/sessions/nope", 404, "no session 'nope'; GET /v1/sessions lists them"),

@@ -94,8 +94,13 @@ def make_app(source: Source) -> Flask:
     def report() -> Response:
         fmt = _choice("format", tuple(REPORT_TYPES)) or "json"
         tracker, watch = source.tracker, source.watch
+        names = request.args.getlist("checklist")
+        chosen = [c for c in watch.checklists if c.name in names]
+        if len(chosen) != len(set(names)):
+            unknown = sorted(set(names) - {c.name for c in chosen})[0]
+            raise BadRequest(f"checklist={unknown!r}: no such checklist; GET /v1/checklists lists them")
         with tracker.lock:
-            body = render(with_checklists(tracker, watch.results()), fmt)
+            body = render(with_checklists(tracker, [watch.result(c) for c in chosen]), fmt)
         return Response(body, content_type=f"{REPORT_TYPES[fmt]}; charset=utf-8")
 
     @app.post("/v1/reset")

@@ -99,7 +99,10 @@ def document() -> dict[str, Any]:
             "/v1/report": {"get": {
                 "operationId": "report", "summary": "the report as of now",
                 "parameters": [_query("format", {"type": "string", "enum": ["json", "junit", "html", "markdown", "text"]},
-                                      "default json")],
+                                      "default json"),
+                               {**_query("checklist", {"type": "array", "items": {"type": "string"}},
+                                         "also report these checklists (repeatable)"),
+                                "style": "form", "explode": True}],
                 "responses": {"200": {"description": "the report in that format", "content": {
                     "application/json": {"schema": {"type": "object"}},
                     "application/xml": {"schema": {"type": "string"}},

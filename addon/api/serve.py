@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.wsgi import WsgiToAsgi, WsgiToAsgiInstance
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 HOST = "playhead.api"
 _POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="playhead-api")
@@ -31,11 +31,19 @@ class PooledWsgi(WsgiToAsgi):
         await _PooledInstance(self.wsgi_application, self.duplicate_header_limit)(scope, receive, send)
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: a test suite polling the API would drown its own output in it."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
 class LoopbackServer:
     """The app on 127.0.0.1:port (0: a free port) in a thread of its own."""
 
     def __init__(self, app, port: int) -> None:
-        self._server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
+        self._server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True,
+                                                      request_handler=_QuietHandler)
         self._server.daemon_threads = True
         self.address = ("127.0.0.1", self._server.server_port)
         self._thread = threading.Thread(target=self._server.serve_forever, name="playhead-api-port", daemon=True)
