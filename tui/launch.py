@@ -99,7 +99,7 @@ def run_live(args: argparse.Namespace, runner) -> int:
     except ProxyError as exc:
         print(f"playhead: {exc}", file=sys.stderr)
         return 1
-    app = Dashboard(runner.tracker, _origin(runner), loader=_watch(runner))
+    app = Dashboard(runner.tracker, _origin(runner), loader=_watch(runner), watch=runner.addon.api_source.watch)
     log.app = app
     return _serve(app, runner)
 
@@ -141,7 +141,7 @@ def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
         if app.is_running and not any(r.interrupted for r in results):
             app.call_from_thread(app.notify, "demo finished: every scenario has played", markup=False, timeout=8)
 
-    app = Dashboard(tracker, _origin(runner, demo=True), loader=play)
+    app = Dashboard(tracker, _origin(runner, demo=True), loader=play, watch=runner.addon.api_source.watch)
     log.app = app
     return app, runner, player
 
