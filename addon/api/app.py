@@ -39,12 +39,17 @@ def make_app(source: Source) -> Flask:
     changed = _Changes(source)
 
     @app.errorhandler(HTTPException)
-    def _error(exc: HTTPException) -> tuple[dict[str, Any], int]:
-        return {"error": exc.description or exc.name, "status": exc.code}, exc.code or 500
+    def _error(exc: HTTPException) -> Response:
+        answer = app.json.response({"error": exc.description or exc.name, "status": exc.code})
+        answer.status_code = exc.code or 500
+        for name, value in exc.get_headers():  # Allow on a 405, as RFC 9110 asks
+            if name.lower() != "content-type":
+                answer.headers[name] = value
+        return answer
 
     @app.get("/v1/openapi.json")
     def openapi() -> dict[str, Any]:
-        return document()
+        return document([c.name for c in source.watch.checklists])
 
     @app.get("/v1/status")
     def status() -> dict[str, Any]:
