@@ -49,7 +49,7 @@ _SCHEMAS: dict[str, Any] = {
                   "state_after": {"type": "string"}, "findings": {"type": "array", "items": {"type": "string"}}}),
     "Step": _obj({"title": {"type": "string"}, "status": {"type": "string", "enum": ["passed", "failed", "incomplete"]},
                   "detail": {"type": "string"}, "call": _NULLABLE_INT, "source": {"type": "string"}}),
-    "Verdict": _obj({"session": {"type": "string"}, "status": {"type": "string"},
+    "Verdict": _obj({"session": {"type": "string"}, "status": {"type": "string"}, "waiting_for": _NULLABLE_STR,
                      "steps": {"type": "array", "items": _ref("Step")}}, name={"type": "string"}),
     "ChecklistSummary": _obj({"name": {"type": "string"}, "title": {"type": "string"}, "source": {"type": "string"},
                               "applies_to": {"type": "string"},

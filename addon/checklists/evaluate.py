@@ -18,6 +18,7 @@ from ..core.tracker import Tracker, Update
 from .format import Checklist, EventMatch, FindingMatch, Step
 
 PASSED, FAILED, INCOMPLETE = "passed", "failed", "incomplete"
+CLOSERS = frozenset(("sessionComplete", "sessionEnd"))
 
 
 def param(entry: Entry, key: str) -> Any:
@@ -61,7 +62,7 @@ class Verdict:
         return waiting.detail if waiting is not None else None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"session": self.sid, "status": self.status,
+        return {"session": self.sid, "status": self.status, "waiting_for": self.waiting_for,
                 "steps": [s.as_dict() for s in self.steps]}
 
 
@@ -121,47 +122,70 @@ class Progress:
         self.position = 0  # the next call index to read
         self.findings_read = 0
         self._ordered = [i for i, s in enumerate(checklist.steps) if s.kind == "event"]
+        self._absent = [i for i, s in enumerate(checklist.steps) if s.kind == "absent"]
         self._chains: dict[int, _Chain] = {0: _Chain(0)}  # by the position each starts at
+        # the event types a reading waits for or an absent step watches: calls of other types
+        # (most pings, once each reading has seen its ping) cost one lookup
+        self._waiting: set[str] = set()
+        self._rewait()
         self.closed = False  # a sessionComplete or sessionEnd was read (the engine's timeline may
         # still hold it back to reorder it by ts)
         self.hit: dict[int, int] = {}  # step index -> call that broke it (absent, no_findings)
         self.why: dict[int, str] = {}  # step index -> what broke it
 
     def advance(self, session: Session) -> None:
-        for entry in session.entries:
-            if entry.index < self.position:
-                continue
+        entries = session.entries  # the calls kept in memory; entries[i] is call i + dropped
+        for i in range(max(self.position - session.dropped, 0), len(entries)):
+            entry = entries[i]
             self.position = entry.index + 1
-            if _accepted(entry):
-                self._read(entry)
-                self.closed = self.closed or entry.event_type in ("sessionComplete", "sessionEnd")
+            status = entry.call.status
+            if status is not None and status >= 400:
+                continue  # the backend refused it: for Adobe it never happened
+            kind = entry.event_type
+            if kind in self._waiting:
+                self._read(entry, kind)
+            if kind in CLOSERS:
+                self.closed = True
         for finding in session.findings[self.findings_read:]:
             self._finding(finding)
         self.findings_read = len(session.findings)
 
-    def _read(self, entry: Entry) -> None:
+    def _read(self, entry: Entry, kind: str) -> None:
         steps = self.checklist.steps
-        for i, step in enumerate(steps):
-            if step.kind == "absent" and i not in self.hit and _mismatch(step.match, entry) is None:
+        for i in self._absent:
+            if i not in self.hit and _mismatch(steps[i].match, entry) is None:
                 self.hit[i] = entry.index
-                self.why[i] = f"call {entry.index} was {entry.event_type}"
+                self.why[i] = f"call {entry.index} was {kind}"
         ordered, spawn = self._ordered, []
         for chain in self._chains.values():
             if chain.cursor >= len(ordered):
                 continue
             i = ordered[chain.cursor]
-            miss = _mismatch(steps[i].match, entry)
+            match = steps[i].match
+            if kind not in match.types:  # type: ignore[union-attr]
+                continue
+            miss = _mismatch(match, entry)
             if miss is None:
                 chain.hits[i] = entry.index
                 chain.cursor += 1
                 spawn.append(chain.cursor + 1)
-            elif miss and i not in chain.near:
-                chain.near[i] = f"call {entry.index} was {entry.event_type} with {miss}"
+            elif i not in chain.near:
+                chain.near[i] = f"call {entry.index} was {kind} with {miss}"
         for first in spawn:  # after the loop: new readings start with the next call
             for start in range(first, len(ordered)):
                 chain = self._chains.get(start)
                 if chain is None or min(chain.hits.values(), default=-1) < entry.index:
                     self._chains[start] = _Chain(start)
+        if spawn:
+            self._rewait()
+
+    def _rewait(self) -> None:
+        steps, ordered = self.checklist.steps, self._ordered
+        waiting = {t for i in self._absent for t in steps[i].match.types}  # type: ignore[union-attr]
+        for chain in self._chains.values():
+            if chain.cursor < len(ordered):
+                waiting.update(steps[ordered[chain.cursor]].match.types)  # type: ignore[union-attr]
+        self._waiting = waiting
 
     def _finding(self, finding: Finding) -> None:
         for i, step in enumerate(self.checklist.steps):
@@ -222,12 +246,6 @@ class Progress:
                 steps.append(StepVerdict(step, PASSED if closed else INCOMPLETE,
                                          what if closed else f"{what} so far; judged when the session closes"))
         return Verdict(self.checklist, sid, overall([s.status for s in steps]), tuple(steps))
-
-
-def _accepted(entry: Entry) -> bool:
-    """A call the backend took (what an error answer refused never happened for Adobe)."""
-    status = entry.call.status
-    return entry.event_type is not None and (status is None or status < 400)
 
 
 def _mismatch(match: EventMatch | FindingMatch, entry: Entry) -> str | None:

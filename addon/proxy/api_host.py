@@ -24,6 +24,7 @@ class AddonSource:
     def __init__(self, addon: PlayheadAddon) -> None:
         self.addon = addon
         self._watch: ChecklistWatch | None = None
+        self._watching: tuple[object, object] = (None, None)  # the tracker and checklist list it was built for
 
     @property
     def tracker(self):
@@ -31,10 +32,11 @@ class AddonSource:
 
     @property
     def watch(self) -> ChecklistWatch:
-        watch = self._watch
-        if watch is None or watch.tracker is not self.addon.tracker or watch.checklists != self.addon.checklists:
-            watch = self._watch = ChecklistWatch(self.addon.tracker, self.addon.checklists)
-        return watch
+        addon = self.addon
+        if self._watch is None or self._watching != (addon.tracker, addon.checklists):
+            self._watch = ChecklistWatch(addon.tracker, addon.checklists)
+            self._watching = (addon.tracker, addon.checklists)
+        return self._watch
 
     def setup(self) -> dict[str, Any]:
         addon = self.addon
