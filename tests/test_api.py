@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
+import sys
 import threading
 import time
 import urllib.error
@@ -13,6 +15,7 @@ import urllib.request
 
 import pytest
 
+from playhead.cli import main
 from playhead.io.recording import read_recording
 from playhead.simulate import SCENARIOS, Player
 from playhead.simulate.certification import CERTIFICATION
@@ -195,3 +198,26 @@ def test_the_api_under_plain_mitmdump_s(tmp_path):
         assert {f["rule"] for f in Api(f"http://127.0.0.1:{api_port}").json("/v1/findings")["findings"]} == {"ping-late"}
     finally:
         stop_process(proc)
+
+
+def test_the_headless_proxy_says_where_the_api_answers(tmp_path):
+    env = {**os.environ, "HOME": str(tmp_path), "NO_COLOR": "1"}
+    proc, out, err = spawn([sys.executable, "-m", "playhead.cli", "proxy", "--headless", "--sink", "--port", "0",
+                            "--api-port", "0"], env=env)
+    try:
+        match = err.wait_for(r"automation API: http://playhead\.api/v1/ through the proxy, "
+                             r"http://127\.0\.0\.1:(\d+)/v1/")
+        assert Api(f"http://127.0.0.1:{match.group(1)}").json("/v1/status")["mode"] == "sink"
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(TIMEOUT) == 0
+    finally:
+        stop_process(proc)
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["--api-port", "70000"], "playhead: --api-port 70000: not a port number (0-65535)\n"),
+    (["--checklists", "/nonexistent"], "playhead: /nonexistent: not a directory of checklists\n"),
+])
+def test_bad_api_and_checklist_flags_are_one_line(capsys, args, line):
+    assert main(["proxy", "--headless", "--port", "0", *args]) == 2
+    assert capsys.readouterr().err == line

@@ -3,10 +3,17 @@ session's calls arrive, names what it still waits for, and forgets everything on
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
+import pytest
 from support_pilot import lines, pilot_test, select_session
 
 from playhead.checklists import ChecklistWatch, load_checklists
+from playhead.cli import main
 from playhead.core.tracker import Tracker
+from playhead.proxy.runner import ProxyRunner
+from playhead.simulate import Player
 from playhead.simulate.certification import CERTIFICATION
 from playhead.simulate.offline import scenario_as_calls
 from playhead.tui.app import Dashboard
@@ -45,3 +52,53 @@ async def test_the_panel_ticks_as_calls_arrive_and_says_what_it_waits_for():
         await pilot.pause(0.3)
         assert "select a session: its checklists tick here" in panel(app)
         assert app.sessions_table.row_count == 0
+
+
+@pytest.mark.slow
+@pilot_test
+async def test_the_api_answers_under_the_dashboard_and_its_reset_empties_the_panes(tmp_path):
+    runner = ProxyRunner(port=0, sink=True, api_port=0, options={"confdir": str(tmp_path)})
+    runner.start()
+    try:
+        host, port = runner.listen_address
+        app = Dashboard(runner.tracker, Origin("sink", listen=f"{host}:{port}"), watch=runner.addon.api_source.watch)
+        api = "http://%s:%d/v1" % runner.api_address
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        async with app.run_test(size=SIZE) as pilot:
+            good, _ = CERTIFICATION["pause"]
+            Player("http://example.hb-api.omtrdc.net", proxy=f"{host}:{port}", speed=0).play(good)
+            await pilot.pause(0.5)
+            (session,) = app.sessions_table.sessions
+            await select_session(pilot, app, session.sid)
+            await pilot.pause(0.3)
+            shown = app.checklist_panel.render().plain.splitlines()  # worst first: pause is further down
+            assert "✓ pause 7/7" in shown and shown[0].startswith("✗ ")
+            with opener.open(f"{api}/sessions", timeout=10) as answer:
+                assert [s["id"] for s in json.load(answer)["sessions"]] == [session.sid]
+            with opener.open(urllib.request.Request(f"{api}/reset", data=b"", method="POST"), timeout=10):
+                pass
+            await pilot.pause(0.5)
+            assert app.sessions_table.row_count == 0 and app.timeline.session is None
+            assert "select a session: its checklists tick here" in panel(app)
+    finally:
+        runner.stop()
+
+
+@pilot_test
+async def test_the_panel_shows_the_checklists_asked_for():
+    tracker = Tracker()
+    app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"), panel=["pause", "buffering"])
+    tracker.feed_all(scenario_as_calls(CERTIFICATION["pause"][0], sid=SID))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await select_session(pilot, app, SID)
+        await pilot.pause(0.3)
+        assert app.checklist_panel.render().plain.splitlines() == [
+            "✗ buffering 4/6  Buffering starts: bufferStart: never seen …", "✓ pause 7/7"]
+
+
+def test_an_unknown_panel_checklist_is_one_line(tmp_path, capsys):
+    har = tmp_path / "x.har"
+    har.write_text('{"log": {"entries": []}}')
+    assert main(["view", str(har), "--checklist", "nope"]) == 2
+    assert capsys.readouterr().err == "playhead: unknown checklist 'nope'; `playhead checklists` lists them\n"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -103,13 +103,16 @@ class Dashboard(App[None]):
         loader: Callable[[Dashboard], None] | None = None,
         follow: bool | None = None,
         watch: ChecklistWatch | None = None,
+        panel: Sequence[str] | None = None,
     ) -> None:
         """`loader` runs on a worker thread once the app is up (reading captures, playing the
         demo); `clock` gives "now" for last-call ages (a view passes the capture's end);
-        `watch`: the checklists the panel shows (the proxy's own, live; else the built-in ones)."""
+        `watch`: the checklists evaluated (the proxy's own, live; else the built-in ones), and
+        `panel` the names of those the checklist panel shows (None: every one that applies)."""
         super().__init__()
         self.tracker = tracker
         self.watch = watch if watch is not None else ChecklistWatch(tracker, list(load_checklists().values()))
+        self.panel = None if panel is None else list(panel)
         self.origin = origin
         self.clock = clock
         self.loader = loader
@@ -290,8 +293,10 @@ class Dashboard(App[None]):
     def _show_checklists(self) -> None:
         """The selected session's checklists (under the tracker's lock)."""
         session = self.timeline.session
-        self.checklist_panel.show(self.watch.verdicts(session.sid) if session is not None else [],
-                                  session is not None)
+        verdicts = self.watch.verdicts(session.sid) if session is not None else []
+        if self.panel is not None:
+            verdicts = [v for v in verdicts if v.checklist.name in self.panel]
+        self.checklist_panel.show(verdicts, session is not None)
 
     def _show_dropped(self) -> None:
         """The line above the timeline when the memory cap dropped calls of its session (under

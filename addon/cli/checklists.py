@@ -8,6 +8,10 @@ from pathlib import Path
 
 from . import UsageError
 
+# What the dashboard's panel shows unless --checklist says otherwise: Adobe's certification tests.
+# (Every checklist that applies would list, for a correct VOD, the ad scenarios it is not.)
+PANEL_DEFAULT = ("test1-standard-playback", "test2-media-interruption")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("checklists", help="list the checklists (Adobe's certification tests, tracking scenarios)",
@@ -23,12 +27,24 @@ def add_checklists_option(p: argparse.ArgumentParser) -> None:
                    help="a folder of your own checklists (.json/.toml; see the README) beside the built-in ones")
 
 
+def add_panel_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checklist", action="append", default=[], metavar="NAME",
+                   help="a checklist the dashboard's panel shows (repeatable; default: Adobe's "
+                        f"{' and '.join(PANEL_DEFAULT)}; `playhead checklists` lists them)")
+    add_checklists_option(p)
+
+
+def panel_names(args: argparse.Namespace) -> list[str]:
+    """The checklists the panel shows, checked now (UsageError for an unknown name)."""
+    return [c.name for c in chosen(args)] if getattr(args, "checklist", None) else list(PANEL_DEFAULT)
+
+
 def available(args: argparse.Namespace) -> dict:
     """Every checklist for these flags; UsageError (one line) for a folder or file that is wrong."""
     from ..checklists import ChecklistError, load_checklists
 
     try:
-        return load_checklists(args.checklist_dirs)
+        return load_checklists(getattr(args, "checklist_dirs", ()))
     except ChecklistError as exc:
         raise UsageError(str(exc)) from None
 
@@ -36,7 +52,7 @@ def available(args: argparse.Namespace) -> dict:
 def checked_checklist_dirs(args: argparse.Namespace) -> list[Path]:
     """--checklists folders, checked now so a mistake is one line before the proxy starts."""
     available(args)
-    return list(args.checklist_dirs)
+    return list(getattr(args, "checklist_dirs", ()))
 
 
 def chosen(args: argparse.Namespace) -> list:

@@ -17,7 +17,7 @@ from pathlib import Path
 from . import UsageError, dashboard
 from ..core.retention import DEFAULT_LIVE_CAP
 from .check import add_max_calls_option, add_schemas_option, tracker_config
-from .checklists import add_checklists_option
+from .checklists import add_panel_options
 
 WAIT_STEP = 0.5  # seconds between checks that the proxy thread is still alive
 
@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--api-port", type=int, metavar="N",
                    help="also serve the automation API on 127.0.0.1:N (0: any free port, printed); "
                         "through the proxy it is always at http://playhead.api/")
-    add_checklists_option(p)
+    add_panel_options(p)
     p.add_argument("--headless", action="store_true",
                    help="no dashboard: findings stream to the console")
     p.add_argument("--script-path", action="store_true",
