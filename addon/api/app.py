@@ -21,7 +21,8 @@ from ..core.model import Entry, Session
 from ..core.tracker import Update
 from ..io.reports import render
 from ..io.reports.checklists import with_checklists
-from ..io.reports.json_report import report as json_report, session_object
+from ..io.reports.json_report import session_object
+from ..io.reports.summary import totals
 from .openapi import document
 from .source import Source
 
@@ -55,7 +56,8 @@ def make_app(source: Source) -> Flask:
     def status() -> dict[str, Any]:
         tracker = source.tracker
         with tracker.lock:
-            summary = json_report(tracker)["summary"]
+            summary = {"sessions": len(tracker.sessions), "calls": tracker.calls,
+                       **{severity.label: n for severity, n in totals(tracker).items()}}
             protocols: dict[str, int] = {}
             for session in tracker.sessions.values():
                 name = protocol(session)
