@@ -99,14 +99,6 @@ class _Chain:
         self.near: dict[int, str] = {}  # step index -> the first call of its type that did not fit
 
 
-class _Skipped(_Chain):
-    """A reading seen from the verdict: steps before `start` are not its to answer."""
-
-    def __init__(self, chain: _Chain, start: int) -> None:
-        super().__init__(start)
-        self.hits, self.near = chain.hits, chain.near
-
-
 class Progress:
     """What one checklist has seen of one session so far.
 
@@ -220,7 +212,7 @@ class Progress:
             chain = self._chains.get(start)
             call = chain.hits.get(self._ordered[start]) if chain is not None else None
             if chain is not None and call is not None and call > last:
-                return _Skipped(chain, start)
+                return chain
         return None
 
     def verdict(self, sid: str, closed: bool) -> Verdict:
