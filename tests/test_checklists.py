@@ -170,6 +170,8 @@ expect = { event = { type = "sessionStart", params = { "media.show" = { present 
     ('{"source": "s", "steps": [{"title": "t", "expect": {"no_findings": {"severity": "fatal"}}}]}',
      "steps[0].expect.no_findings.severity: error, warning or info"),
     ('{"source": "s", "colour": 1, "steps": []}', "the document: unknown key 'colour'"),
+    ('{"name": "a b/c", "source": "s", "steps": [{"title": "t", "expect": {"event": "play"}}]}',
+     "name 'a b/c': letters, digits, '.', '_' and '-' only"),
 ])
 def test_a_bad_checklist_file_is_one_clear_line(tmp_path, text, message):
     path = write(tmp_path, "bad.json", text)

@@ -24,6 +24,7 @@ line naming the file and the place in it.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from typing import Any
 from ..core.findings import Severity
 
 CONDITIONS = ("event", "absent", "no_findings")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 
 
 class ChecklistError(Exception):
@@ -122,6 +124,8 @@ def parse(data: Any, default_name: str, path: str = "") -> Checklist:
     """A checklist from its decoded document; ValueError naming the place when it is wrong."""
     _object(data, "the document", {"name", "title", "source", "applies_to", "steps"})
     name = _text(data.get("name", default_name), "name")
+    if not NAME.fullmatch(name):
+        raise ValueError(f"name {name!r}: letters, digits, '.', '_' and '-' only (it is a CLI value and a URL part)")
     title = _text(data.get("title", name), "title")
     source = _text(data.get("source"), "source")
     content_types: tuple[str, ...] = ()

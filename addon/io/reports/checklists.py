@@ -37,7 +37,7 @@ def results_of(result: Any) -> Sequence[Any]:
 
 def step_rows(checklist_result: Any) -> list[list[str]]:
     """One row per step per session; a checklist that applied to no session is one row."""
-    name = checklist_result.checklist.name
+    name = literal(checklist_result.checklist.name)  # a team's file may name it anything
     if not checklist_result.verdicts:
         return [[name, "-", "-", checklist_result.status, literal(checklist_result.detail)]]
     return [[name, literal(v.sid[:12]), f"{n}. {literal(s.step.title)}", s.status, literal(s.detail)]
@@ -48,7 +48,7 @@ def text_lines(results: Sequence[Any]) -> list[str]:
     lines = []
     for r in results:
         c = r.checklist
-        lines.append(f"checklist {c.name}: {r.status.upper()}  {literal(c.title)} ({literal(c.source)})")
+        lines.append(f"checklist {literal(c.name)}: {r.status.upper()}  {literal(c.title)} ({literal(c.source)})")
         if not r.verdicts:
             lines.append(f"  {literal(r.detail)}")
         for v in r.verdicts:

@@ -94,7 +94,7 @@ def _case(suite_name: str, family: str, findings: list[Finding], rules: Registry
 def _checklist_suite(checklist) -> ET.Element:
     """A checklist as a suite: a testcase per step and session; failed and incomplete steps fail
     (a checklist passes only when every step passed, SPEC §13)."""
-    suite = ET.Element("testsuite", name=f"checklist {checklist.checklist.name}")
+    suite = ET.Element("testsuite", name=f"checklist {literal(checklist.checklist.name)}")
     rows = step_rows(checklist)
     for name, session, step, status, detail in rows:
         case = ET.SubElement(suite, "testcase", classname=f"checklist {name} session {session}", name=step, time="0")
