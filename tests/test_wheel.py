@@ -1,4 +1,5 @@
-"""The schemas travel inside the wheel, and an installed (non-editable) playhead finds them.
+"""The schemas (and the built-in checklists, and the pytest plugin's entry point) travel inside the
+wheel, and an installed (non-editable) playhead finds them.
 
 The editable install the tests normally run against reads schemas/ straight from the work tree,
 so a missing package-data entry would go unnoticed until a user ran `pip install .`. This test
@@ -84,6 +85,11 @@ def test_installed_wheel_finds_its_schemas(tmp_path):
             relative = init.relative_to(REPO / top).as_posix()
             assert f"{installed}/{relative}" in names, f"{top}/{relative} is not in the wheel"
     assert "playhead/tui/dashboard.tcss" in names
+    builtin = {f"playhead/checklists/builtin/{p.name}" for p in (REPO / "addon/checklists/builtin").glob("*.json")}
+    assert builtin and builtin <= names, sorted(builtin - names)
+    with zipfile.ZipFile(wheel) as archive:  # the pytest plugin is found through its entry point
+        entry_points = archive.read(next(n for n in names if n.endswith(".dist-info/entry_points.txt")))
+    assert "[pytest11]\nplayhead = playhead.pytest_plugin" in entry_points.decode()
 
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], tmp_path, timeout=180)
@@ -109,3 +115,5 @@ def test_installed_wheel_finds_its_schemas(tmp_path):
     assert report["show"] is True
     listing = run([str(venv / "bin" / "playhead"), "rules"], elsewhere, timeout=120)
     assert "ad-outside-break" in listing and "internal-error" in listing
+    listing = run([str(venv / "bin" / "playhead"), "checklists"], elsewhere, timeout=120)
+    assert "test1-standard-playback" in listing and "downloaded-content" in listing

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 
+from ..checklists import ChecklistWatch, load_checklists
 from ..core.findings import Finding, Severity
 from ..core.model import Session
 from ..core.tracker import Tracker, Update
@@ -46,6 +47,7 @@ from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from .screens.save import SaveReportScreen
 from .widgets.findings import FindingFilter, FindingsFeed
+from .widgets.checklists import ChecklistPanel
 from .widgets.hint import FindingHint
 from .widgets.keybar import KeyBar
 from .widgets.lanes import Lanes
@@ -100,11 +102,17 @@ class Dashboard(App[None]):
         clock: Callable[[], float] = time.time,
         loader: Callable[[Dashboard], None] | None = None,
         follow: bool | None = None,
+        watch: ChecklistWatch | None = None,
+        panel: Sequence[str] | None = None,
     ) -> None:
         """`loader` runs on a worker thread once the app is up (reading captures, playing the
-        demo); `clock` gives "now" for last-call ages (a view passes the capture's end)."""
+        demo); `clock` gives "now" for last-call ages (a view passes the capture's end);
+        `watch`: the checklists evaluated (the proxy's own, live; else the built-in ones), and
+        `panel` the names of those the checklist panel shows (None: every one that applies)."""
         super().__init__()
         self.tracker = tracker
+        self.watch = watch if watch is not None else ChecklistWatch(tracker, list(load_checklists().values()))
+        self.panel = None if panel is None else list(panel)
         self.origin = origin
         self.clock = clock
         self.loader = loader
@@ -117,6 +125,7 @@ class Dashboard(App[None]):
         self._hidden: dict[str, int] = {}  # cleared sessions: sid -> calls when cleared
         self._totals = {s: 0 for s in Severity}
         self._counted = 0  # tracker findings counted into _totals
+        self._generation = tracker.generation  # the tracker's resets (the automation API's) seen
         self._pane_titles: dict[str | None, Text] = {}
 
     # -- layout ----------------------------------------------------------------------------
@@ -134,6 +143,7 @@ class Dashboard(App[None]):
         self.dropped = DroppedNotice(id="dropped")
         self.findings = FindingsFeed(self.tracker.findings, self.tracker.sessions, id="findings", lock=lock)
         self.hint = FindingHint(id="hint")
+        self.checklist_panel = ChecklistPanel(id="checklists")
         self.status_line = StatusLine(id="status")
         yield self.status_line
         with Vertical(id="sessions-pane", classes="pane"):
@@ -145,6 +155,7 @@ class Dashboard(App[None]):
                 yield self.timeline
             with Vertical(id="findings-pane", classes="pane"):
                 yield self.findings
+                yield self.checklist_panel
                 yield self.hint
         yield KeyBar()
 
@@ -202,11 +213,14 @@ class Dashboard(App[None]):
         self._wake_pending = False  # from here on, a new call wakes us again
         self._last_redraw = time.monotonic()
         with self.tracker.lock:
+            if self.tracker.generation != self._generation:
+                self._forget()
             self.sessions_table.show([s for s in self.tracker.sessions.values() if self._shown(s)])
             self.timeline.sync()
             self._show_dropped()
             self.findings.sync()
             self.hint.show(self.findings.current)  # here, not a frame later via its message
+            self._show_checklists()
             for finding in self.tracker.findings[self._counted:]:
                 self._totals[finding.severity] += 1
             self._counted = len(self.tracker.findings)
@@ -214,6 +228,15 @@ class Dashboard(App[None]):
         self.lanes.show(self.timeline.session, self._marker_ts())
         self._titles()
         self._status(calls)
+
+    def _forget(self) -> None:
+        """The tracker was reset (POST /v1/reset): what the panes hold is gone (under its lock)."""
+        self._generation = self.tracker.generation
+        self._hidden.clear()
+        self._totals = {s: 0 for s in Severity}
+        self._counted = 0
+        self.findings.clear()
+        self.timeline.show(None)
 
     def _shown(self, session: Session) -> bool:
         cleared_at = self._hidden.get(session.sid)
@@ -263,8 +286,17 @@ class Dashboard(App[None]):
             if session is not self.timeline.session:
                 self.timeline.show(session)
                 self._show_dropped()
+                self._show_checklists()
         self.lanes.show(session, self._marker_ts())
         self._titles()
+
+    def _show_checklists(self) -> None:
+        """The selected session's checklists (under the tracker's lock)."""
+        session = self.timeline.session
+        verdicts = self.watch.verdicts(session.sid) if session is not None else []
+        if self.panel is not None:
+            verdicts = [v for v in verdicts if v.checklist.name in self.panel]
+        self.checklist_panel.show(verdicts, session is not None)
 
     def _show_dropped(self) -> None:
         """The line above the timeline when the memory cap dropped calls of its session (under

@@ -138,8 +138,10 @@ def _origin(runner, demo: bool = False) -> Origin:
 
 def run_live(args: argparse.Namespace, runner) -> int:
     """`playhead proxy` with the dashboard: `runner` is a ProxyRunner, not started yet."""
+    from ..cli.checklists import panel_names
     from ..proxy.runner import ProxyError
 
+    panel = panel_names(args)
     log = DashboardLog()
     runner.log = log
     try:
@@ -147,7 +149,8 @@ def run_live(args: argparse.Namespace, runner) -> int:
     except ProxyError as exc:
         print(f"playhead: {exc}", file=sys.stderr)
         return 1
-    app = Dashboard(runner.tracker, _origin(runner), loader=_watch(runner))
+    app = Dashboard(runner.tracker, _origin(runner), loader=_watch(runner), watch=runner.addon.api_source.watch,
+                    panel=panel)
     log.app = app
     return _serve(app, runner)
 
@@ -157,6 +160,7 @@ def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
     loader plays the scenarios through it. Callers run the app, then stop player and runner."""
     from ..cli import UsageError
     from ..cli.check import load_schemas, tracker_config
+    from ..cli.checklists import checked_checklist_dirs, panel_names
     from ..proxy.runner import ProxyRunner
     from ..simulate import ALL_SCENARIOS as SCENARIOS, Player
 
@@ -168,10 +172,12 @@ def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
         raise UsageError("--speed must be more than 0")
     from ..core.tracker import Tracker
 
+    panel = panel_names(args)
     tracker = Tracker(schemas=load_schemas(args.schemas), config=tracker_config(args))
     log = DashboardLog()
     runner = ProxyRunner(listen_host=args.listen_host, port=args.port, sink=True, record=args.record,
-                         report=args.report, tracker=tracker, log=log)
+                         report=args.report, tracker=tracker, log=log,
+                         checklists=checked_checklist_dirs(args))
     runner.start()
     host, port = runner.listen_address
     player = Player(DEMO_TARGET, proxy=f"http://{host}:{port}", speed=args.speed)
@@ -192,7 +198,8 @@ def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
         if app.is_running and not any(r.interrupted for r in results):
             app.call_from_thread(app.notify, "demo finished: every scenario has played", markup=False, timeout=8)
 
-    app = Dashboard(tracker, _origin(runner, demo=True), loader=play)
+    app = Dashboard(tracker, _origin(runner, demo=True), loader=play, watch=runner.addon.api_source.watch,
+                    panel=panel)
     log.app = app
     return app, runner, player
 
@@ -214,8 +221,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def view_app(args: argparse.Namespace) -> Dashboard:
     """The dashboard over saved captures; the files are read on a worker thread once it runs."""
+    from ..checklists import ChecklistWatch
     from ..cli import UsageError
     from ..cli.check import load_schemas, tracker_config
+    from ..cli.checklists import available, panel_names
     from ..core.tracker import Tracker
     from ..io.capture import CaptureError, detect_format, read_capture
 
@@ -226,6 +235,8 @@ def view_app(args: argparse.Namespace) -> Dashboard:
         except CaptureError as exc:
             raise UsageError(str(exc)) from None
     tracker = Tracker(schemas=load_schemas(args.schemas), config=tracker_config(args))
+    panel = panel_names(args)
+    watch = ChecklistWatch(tracker, list(available(args).values()))
 
     def load(app: Dashboard) -> None:
         for path in paths:
@@ -247,7 +258,7 @@ def view_app(args: argparse.Namespace) -> Dashboard:
             return max((s.last_seen for s in tracker.sessions.values()), default=0.0)
 
     origin = Origin("view", files=tuple(str(p) for p in paths))
-    return Dashboard(tracker, origin, clock=capture_end, loader=load)
+    return Dashboard(tracker, origin, clock=capture_end, loader=load, watch=watch, panel=panel)
 
 
 def run_view(args: argparse.Namespace) -> int:

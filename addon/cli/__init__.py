@@ -13,7 +13,7 @@ import sys
 from .. import __version__
 
 # Module names under playhead.cli, in the order their commands are listed in --help.
-COMMANDS = ["proxy", "demo", "check", "view", "simulate", "rules"]
+COMMANDS = ["proxy", "demo", "check", "view", "simulate", "rules", "checklists"]
 DEFAULT_COMMAND = "proxy"
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import UsageError
+from .checklists import add_checklists_option
 
 FORMATS = ("text", "json", "junit", "markdown", "html")
 
@@ -26,6 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="lowest severity that makes the exit code 1 (default: error)")
     add_schemas_option(p)
     add_max_calls_option(p, 0)
+    p.add_argument("--checklist", action="append", default=[], metavar="NAME",
+                   help="also run this checklist (repeatable; `playhead checklists` lists them): "
+                        "exit 1 when it fails or stays incomplete")
+    add_checklists_option(p)
     p.set_defaults(run=run)
 
 
@@ -94,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         except OutputError as exc:
             raise UsageError(f"-o {literal(str(exc))}") from None
     tracker = Tracker(schemas=load_schemas(args.schemas), config=tracker_config(args))
+    watch = _watch(tracker, args)
     unreadable = False
     # What the engine builds stays alive until the report is written, and what dies on the way
     # (bodies' text, updates) forms no reference cycles: the cyclic collector would only re-walk
@@ -114,12 +120,19 @@ def run(args: argparse.Namespace) -> int:
     tracker.finish()
     gc.freeze()  # all of it lives until exit: re-enabled, the collector would walk it all once
     gc.enable()
+    result = tracker
+    if watch is not None:
+        from ..io.reports.checklists import with_checklists
+
+        result = with_checklists(tracker, watch.results(final=True))
     try:
         if args.output is not None:
-            write_report(tracker, args.output)
+            if args.format is not None and args.format != format_for_path(args.output):
+                raise UsageError(f"-o {args.output}: extension does not match --format {args.format}")
+            write_report(result, args.output)
         else:
             color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-            sys.stdout.write(render(tracker, args.format or "text", color=color))
+            sys.stdout.write(render(result, args.format or "text", color=color))
             sys.stdout.flush()
     except OutputError as exc:
         raise UsageError(f"-o {literal(str(exc))}") from None
@@ -128,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"stdout: cannot write ({why(exc)})") from None
     if unreadable:
         return 2
-    return exit_code(tracker.findings, args.fail_on)
+    unfinished = any(r.status != "passed" for r in getattr(result, "checklists", ()))
+    return max(exit_code(tracker.findings, args.fail_on), 1 if unfinished else 0)
 
 
 def _silence_stdout() -> None:
@@ -140,3 +154,15 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError):
         pass
+
+
+def _watch(tracker, args: argparse.Namespace):
+    """The checklists --checklist names, watching the tracker from the first call; or None."""
+    if not args.checklist:
+        if args.checklist_dirs:
+            raise UsageError("--checklists DIR needs --checklist NAME: which one to run")
+        return None
+    from ..checklists import ChecklistWatch
+    from .checklists import chosen
+
+    return ChecklistWatch(tracker, chosen(args))

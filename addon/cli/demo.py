@@ -12,6 +12,7 @@ from pathlib import Path
 from ..core.retention import DEFAULT_LIVE_CAP
 from . import dashboard, need_terminal
 from .check import add_max_calls_option, add_schemas_option
+from .checklists import add_panel_options
 from .proxy import check_listen
 
 
@@ -32,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", type=Path, metavar="FILE", help="write a report when the demo ends")
     add_schemas_option(p)
     add_max_calls_option(p, DEFAULT_LIVE_CAP)
+    add_panel_options(p)
     p.set_defaults(run=run)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from . import UsageError, dashboard, need_terminal
 from ..core.retention import DEFAULT_LIVE_CAP
 from .check import add_max_calls_option, add_schemas_option, tracker_config
+from .checklists import add_panel_options
 
 WAIT_STEP = 0.5  # seconds between checks that the proxy thread is still alive
 
@@ -44,6 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", dest="hosts", action="append", default=[], metavar="PATTERN",
                    help="only capture this host (shell wildcards, repeatable); default: any host")
     add_max_calls_option(p, DEFAULT_LIVE_CAP)
+    p.add_argument("--api-port", type=int, metavar="N",
+                   help="also serve the automation API on 127.0.0.1:N (0: any free port, printed); "
+                        "through the proxy it is always at http://playhead.api/")
+    add_panel_options(p)
     p.add_argument("--headless", action="store_true",
                    help="no dashboard: findings stream to the console")
     p.add_argument("--script-path", action="store_true",
@@ -84,6 +89,9 @@ def check_listen(args: argparse.Namespace, what: str) -> None:
             args.listen_host = str(mapped)
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: not a port number (0-65535)")
+    api_port = getattr(args, "api_port", None)
+    if api_port is not None and not 0 <= api_port <= 65535:
+        raise UsageError(f"--api-port {api_port}: not a port number (0-65535)")
     if not _is_loopback(args.listen_host):
         print(f"playhead: warning: listening on {args.listen_host}: {what} is reachable from the "
               "network, and anyone who reaches it can use it", file=sys.stderr)
@@ -93,6 +101,7 @@ def _runner(args: argparse.Namespace):
     """The ProxyRunner for these flags (not started). UsageError for unusable schemas or hosts."""
     from ..core.schemas import SchemaLoadError
     from ..proxy.capture import HostFilter
+    from .checklists import checked_checklist_dirs
     from ..proxy.runner import ProxyRunner
 
     try:
@@ -103,7 +112,8 @@ def _runner(args: argparse.Namespace):
         return ProxyRunner(listen_host=args.listen_host, port=args.port, sink=args.sink,
                            record=args.record, report=args.report, schemas=args.schemas,
                            hosts=args.hosts, config=tracker_config(args), log=sys.stderr,
-                           options={"playhead_sink_org": args.sink_org})
+                           options={"playhead_sink_org": args.sink_org},
+                           api_port=args.api_port, checklists=checked_checklist_dirs(args))
     except SchemaLoadError as exc:
         raise UsageError(str(exc)) from None
 
@@ -143,6 +153,8 @@ def _banner(runner) -> str:
         f"playhead proxy listening on {host}:{port} ({mode})",
         f"  device: HTTP proxy {host}:{port}; install mitmproxy's CA from http://mitm.it through the proxy",
     ]
+    lines.append("  automation API: http://playhead.api/v1/ through the proxy"
+                 + (f", http://{runner.api_address[0]}:{runner.api_address[1]}/v1/" if runner.api_address else ""))
     if runner.record:
         lines.append(f"  recording to {runner.record}")
         if runner.addon.record_notice:

@@ -40,12 +40,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..io.reports.safe import literal
     from ..simulate import ALL_SCENARIOS as SCENARIOS, Player
+    from ..simulate.certification import BY_NAME
 
+    known = {**SCENARIOS, **BY_NAME}  # 'all' is the demo's set; the checklists' playbacks by name
     if args.list:
-        width = max(len(name) for name in SCENARIOS)
-        for name, scenario in SCENARIOS.items():
+        width = max(len(name) for name in known)
+        for name, scenario in known.items():
+            if name == next(iter(BY_NAME)):
+                print("\nplaybacks for the checklists (`playhead checklists`), one right and one broken each:")
             expect = ("clean: no error, no warning" if scenario.clean else
                       ", ".join(scenario.expected) + " (warnings and errors; nothing else)")
+            if name in BY_NAME and scenario.description != "clean":
+                expect = f"{', '.join(scenario.expected) or 'no error, no warning'}; the checklist fails: " \
+                         f"{scenario.description}"
             print(f"{name:<{width}}  {scenario.title} ({scenario.duration:.0f} s)\n{'':<{width}}  expect: {expect}")
         return 0
     if not args.proxy:
@@ -53,16 +60,17 @@ def run(args: argparse.Namespace) -> int:
     if not args.scenario:
         raise UsageError("--scenario NAME is required (see --list)")
     names = list(SCENARIOS) if "all" in args.scenario else list(dict.fromkeys(args.scenario))
-    unknown = [n for n in names if n not in SCENARIOS]
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise UsageError(f"unknown scenario {unknown[0]!r}; choose one of: all, {', '.join(SCENARIOS)}")
+        raise UsageError(f"unknown scenario {unknown[0]!r}; choose one of: all, {', '.join(SCENARIOS)} "
+                         "(or a checklist playback: see --list)")
     if args.speed < 0:
         raise UsageError("--speed must be 0 or more")
     if not args.target.startswith(("http://", "https://")):
         raise UsageError(f"--target {args.target}: must start with http:// or https://")
     player = Player(args.target, proxy=args.proxy, speed=args.speed, verify=_verify(args.cafile))
 
-    scenarios = [SCENARIOS[n] for n in names]
+    scenarios = [known[n] for n in names]
     longest = max(s.duration for s in scenarios)
     pace = "no waits" if args.speed == 0 else f"about {longest / args.speed:.0f} s"
     print(f"playing {', '.join(names)} through {args.proxy} to {args.target} ({pace})", flush=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..core.retention import DEFAULT_LIVE_CAP
 from . import dashboard, need_terminal
 from .check import add_max_calls_option, add_schemas_option
+from .checklists import add_panel_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", type=Path)
     add_schemas_option(p)
     add_max_calls_option(p, DEFAULT_LIVE_CAP)
+    add_panel_options(p)
     p.set_defaults(run=run)
 
 

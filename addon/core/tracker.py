@@ -74,6 +74,8 @@ class Tracker:
         self._update = Update()
         self._unlinked_names = itertools.count(1)
         self._downloaded_names = itertools.count(1)
+        self.generation = 0  # how many times reset() forgot everything; readers that keep
+        # positions into sessions or findings compare it to know theirs went stale
         # Live, the proxy thread feeds while the dashboard reads: readers hold this lock too.
         self.lock = threading.RLock()
 
@@ -108,6 +110,22 @@ class Tracker:
         """A failure of playhead outside the tracker (a reader, the proxy): an `internal-error`
         finding like any other, so reports, subscribers and the dashboard all hear of it."""
         return self._run(lambda: self._orphan_context().emit(INTERNAL_ERROR, None, message[:300]))
+
+    def reset(self) -> None:
+        """Forget every session, finding and held call (the automation API's reset between
+        tests). Lists and dicts are emptied in place, so readers holding them stay valid."""
+        with self.lock:
+            self.sessions.clear()
+            self.findings.clear()
+            self.orphans.clear()
+            self.calls = 0
+            self.retention = Retention(self.config.max_calls)
+            self._timelines.clear()
+            self._unlinked.clear()
+            self._held.clear()
+            self.generation += 1
+        for listener in self._listeners:
+            listener(Update())
 
     def _run(self, work: Callable, *args) -> Update:
         with self.lock:

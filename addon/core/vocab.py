@@ -60,6 +60,8 @@ CHAPTER_LENGTH: Final = "chapter_length"
 # stateStart / stateEnd / statesUpdate: the names of the states started and ended
 STATES_STARTED: Final = "states_started"
 STATES_ENDED: Final = "states_ended"
+# any event's quality data
+BITRATE: Final = "bitrate"
 # the event's own clock fields (for paths only: their values are Entry.ts and Entry.playhead)
 TS: Final = "ts"
 PLAYHEAD: Final = "playhead"

@@ -11,6 +11,8 @@ a header, then one object per call:
 
 - `time` is epoch seconds when the request was seen; `status` is null when no response came.
 - `response_headers` null means none were captured (unlike `[]`, an empty list).
+- `{"playhead_mark": "reset", "time": ...}` marks where the automation API reset the run; readers
+  skip it (the recording keeps every call, before the reset and after).
 - A body is null when not captured, else the decoded body as text when it is UTF-8; otherwise it
   is base64 and the object also has `"request_body_encoding": "base64"` (or `response_...`).
 
@@ -46,6 +48,7 @@ FORMAT_VERSION = 1
 _HEADER_KEY = "playhead_recording"
 _HEADER_PREFIX = b'{"' + _HEADER_KEY.encode() + b'"'
 _MAX_HEADER_LINE = 64 * 1024
+_MARK_KEY = "playhead_mark"  # a line that is not a call: where the automation API reset the run
 
 
 def _header_line() -> bytes:
@@ -148,6 +151,15 @@ class RecordingWriter:
                 raise ValueError(f"{self.path}: recording is closed")
             _write_all(self._fd, line)
 
+    def mark(self, what: str) -> None:
+        """A line saying what happened to the run here (`reset`); readers skip it, so every
+        call recorded before and after is still read."""
+        line = json.dumps({_MARK_KEY: what, "time": time.time()}, separators=(",", ":")).encode() + b"\n"
+        with self._lock:
+            if self._fd is None:
+                raise ValueError(f"{self.path}: recording is closed")
+            _write_all(self._fd, line)
+
     def close(self) -> None:
         with self._lock:
             if self._fd is not None:
@@ -204,6 +216,8 @@ def _calls(path: str, f: BinaryIO, capture: Capture) -> Generator[Call, None, No
                     raise CaptureError(f"{path}: line {held[0]}: {held[1]}")
                 capture.skip(f"{path}: line {held[0]}: cut short by a crash; skipped")
                 held = None
+            if isinstance(record, dict) and _MARK_KEY in record:
+                continue
             if isinstance(record, dict):
                 _check_header(record, path, lineno)
                 seen_header = True
@@ -239,7 +253,7 @@ def _parse(raw: bytes, source: str) -> Call | dict[str, Any]:
         raise _BadLine(f"not valid JSON ({reason}{cut})") from None
     if not isinstance(obj, dict):
         raise _BadShape(f"expected a JSON object, got {type(obj).__name__}")
-    if _HEADER_KEY in obj:
+    if _HEADER_KEY in obj or _MARK_KEY in obj:
         return obj
     return _call(obj, source)
 

@@ -31,6 +31,9 @@ from pathlib import Path
 
 from mitmproxy import command, ctx, exceptions, hooks, http, types
 
+from ..api.app import make_app
+from ..api.serve import LoopbackServer
+from ..checklists import Checklist, ChecklistError, load_checklists
 from ..core.call import Call
 from ..core.config import Config
 from ..core.findings import Finding, Severity
@@ -41,6 +44,7 @@ from ..io.output import OutputError, check_writable
 from ..io.reader import CaptureError
 from ..io.recording import RecordingWriter
 from ..io.reports import write_report
+from .api_host import AddonSource, ApiHost
 from .capture import HostFilter, call_from_flow, is_api
 from .console import finding_text
 from .marking import mark
@@ -79,6 +83,15 @@ class PlayheadAddon:
         self._ticker: asyncio.Task | None = None
         self._fed: weakref.WeakSet[http.HTTPFlow] = weakref.WeakSet()
         self._recent: OrderedDict[int, http.HTTPFlow] = OrderedDict()  # id(call) -> its flow
+        # The automation API (SPEC §12): the magic host is a child addon, so mitmproxy runs it
+        # right after this addon's request hook; --api-port starts a loopback server once running.
+        self.checklists: list[Checklist] = list(load_checklists().values())
+        self.listen: str | None = None  # "host:port" once listening
+        self.api_server: LoopbackServer | None = None
+        self.api_source = AddonSource(self)
+        self.api_app = make_app(self.api_source)
+        self.api_host = ApiHost(self.api_app)
+        self.addons = [self.api_host]
 
     # -- options ----------------------------------------------------------------------------
 
@@ -105,6 +118,13 @@ class PlayheadAddon:
         loader.add_option("playhead_hosts", Sequence[str], [],
                           "Only capture these hosts (shell wildcards, e.g. *.hb-api.omtrdc.net). "
                           "Default: any host, matched by the API path.")
+        loader.add_option("playhead_api", bool, True,
+                          "Answer the automation API at http://playhead.api/ through the proxy.")
+        loader.add_option("playhead_api_port", int, -1,
+                          "Also serve the automation API on 127.0.0.1 at this port (0: any free port; "
+                          "-1: not at all).")
+        loader.add_option("playhead_checklists", Sequence[str], [],
+                          "Folders of a team's own checklists (.json/.toml) beside the built-in ones.")
         loader.add_option("playhead_log", bool, True,
                           "Log each finding through mitmproxy's log as it happens.")
 
@@ -135,6 +155,15 @@ class PlayheadAddon:
                 raise exceptions.OptionsError(f"playhead_report: {exc}") from None
         if "playhead_log" in updated:
             self._log = opts.playhead_log
+        if "playhead_api" in updated:
+            self.api_host.enabled = opts.playhead_api
+        if "playhead_api_port" in updated and not -1 <= opts.playhead_api_port <= 65535:
+            raise exceptions.OptionsError("playhead_api_port: a port (0: any free one), or -1 for none")
+        if "playhead_checklists" in updated:
+            try:
+                self.checklists = list(load_checklists(opts.playhead_checklists).values())
+            except ChecklistError as exc:
+                raise exceptions.OptionsError(f"playhead_checklists: {exc}") from None
 
     def _configure_tracker(self, dirs: Sequence[str], max_calls: int) -> None:
         """Build the addon's own tracker from playhead_schemas and playhead_max_calls. A tracker
@@ -235,6 +264,27 @@ class PlayheadAddon:
 
     def running(self) -> None:
         self._ticker = asyncio.get_running_loop().create_task(self._tick_loop(), name="playhead tick")
+        addrs = ctx.master.addons.get("proxyserver").listen_addrs()
+        self.listen = f"{addrs[0][0]}:{addrs[0][1]}" if addrs else None
+        self.api_source.watch  # noqa: B018 - checklists follow the traffic from the first call
+        port = ctx.options.playhead_api_port
+        if port >= 0 and self.api_server is None:
+            try:
+                self.api_server = LoopbackServer(self.api_app, port)
+            except OSError as exc:
+                logger.error(f"playhead: cannot serve the API on 127.0.0.1:{port}: {exc.strerror or exc}")
+            else:
+                logger.info(f"playhead: automation API on http://127.0.0.1:{self.api_server.address[1]}/v1/")
+
+    def reset(self) -> None:
+        """Forget every session and finding (the API's POST /v1/reset); the recording keeps
+        every call and gets a line saying where the reset happened."""
+        self.tracker.reset()
+        if self.recording is not None:
+            try:
+                self.recording.mark("reset")
+            except Exception as exc:  # noqa: BLE001 - a full disk must not stop the proxy
+                self._internal_error(f"recording to {self.recording.path}", exc, None)
 
     async def _tick_loop(self) -> None:
         while True:
@@ -250,6 +300,9 @@ class PlayheadAddon:
             self._internal_error("wall-clock check", exc, None)
 
     def done(self) -> None:
+        if self.api_server is not None:
+            self.api_server.stop()
+            self.api_server = None
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None

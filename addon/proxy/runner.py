@@ -11,6 +11,7 @@ For the dashboard (the whole API):
     runner.tracker.subscribe(on_update)     # before start: called on the proxy thread
     runner.start()                          # returns once listening; ProxyError (one line) if not
     runner.listen_address                   # ("127.0.0.1", 8080): the real port when port=0
+    runner.api_address                      # ("127.0.0.1", N) with api_port=N (0: a free port)
     runner.sink, runner.record, runner.report
     runner.running                          # False once the proxy thread has ended
     runner.error                            # why it ended on its own, if it did (one line)
@@ -68,6 +69,8 @@ class ProxyRunner:
         config: Config | None = None,
         options: Mapping[str, Any] | None = None,
         log: TextIO | None = None,
+        api_port: int | None = None,
+        checklists: Sequence[str | os.PathLike[str]] = (),
     ) -> None:
         if tracker is not None and schemas:
             raise ValueError("pass either schemas or a tracker built with them, not both")
@@ -83,6 +86,8 @@ class ProxyRunner:
         self.hosts = tuple(hosts)
         self.options = dict(options or {})
         self.log = log
+        self.api_port = api_port  # None: the API only through the proxy (http://playhead.api/)
+        self.checklists = [str(c) for c in checklists]
         self.addon = PlayheadAddon(self.tracker)
         self.listen_address: tuple[str, int] | None = None
         self._thread: threading.Thread | None = None
@@ -95,6 +100,12 @@ class ProxyRunner:
     def error(self) -> str | None:
         """Why the proxy could not start, or why its thread ended on its own (one line)."""
         return self._error
+
+    @property
+    def api_address(self) -> tuple[str, int] | None:
+        """Where --api-port answers (the real port when 0 was asked for), once running."""
+        server = self.addon.api_server
+        return server.address if server is not None else None
 
     @property
     def running(self) -> bool:
@@ -157,6 +168,8 @@ class ProxyRunner:
             "playhead_report": str(self.report) if self.report else "",
             "playhead_hosts": list(self.hosts),
             "playhead_log": False,  # findings reach the console and the dashboard via the tracker
+            "playhead_api_port": -1 if self.api_port is None else self.api_port,
+            "playhead_checklists": self.checklists,
         }
         settings.update(self.options)
         try:

@@ -5,7 +5,9 @@ then 204, HTTP/1.1 keep-alive on 127.0.0.1). One client sends the same Media Col
 over one keep-alive connection: sessions of 100 events (a sessionStart, then pings 10 s apart in
 ts), COUNT requests per round after a warm-up, rounds interleaved so both see the same machine.
 Prints requests/s and median latency per proxy and the ratios (goal: ≥ 0.9 × the requests/s,
-≤ 1.1 × the median latency).
+≤ 1.1 × the median latency). A third playhead runs with `--api-port` while a client polls its
+automation API's `/v1/sessions` at 10 Hz during its rounds: the API must cost no more than the
+noise between the two bare mitmdump runs.
 
     .venv/bin/python tests/bench/bench_proxy.py [--count 2000] [--rounds 3]
 
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -37,6 +40,8 @@ from support_proxy import TIMEOUT, session_start_body, spawn, stop_process  # no
 MITMDUMP = str(Path(sys.executable).with_name("mitmdump"))
 SESSION_LENGTH = 100
 WARMUP = 200
+POLLED = "playhead + API 10 Hz"
+POLL_INTERVAL = 0.1  # seconds: an automation client asking for the sessions ten times a second
 
 
 def proxies(home: Path) -> dict[str, list[str]]:
@@ -46,7 +51,34 @@ def proxies(home: Path) -> dict[str, list[str]]:
         "mitmdump": [MITMDUMP, "--listen-host", "127.0.0.1", "-p", "{port}", "--set", confdir],
         "mitmdump -q": [MITMDUMP, "-q", "--listen-host", "127.0.0.1", "-p", "{port}", "--set", confdir],
         "playhead --headless": [sys.executable, "-m", "playhead.cli", "proxy", "--headless", "--port", "{port}"],
+        POLLED: [sys.executable, "-m", "playhead.cli", "proxy", "--headless", "--port", "{port}",
+                 "--api-port", str(free_port())],
     }
+
+
+class Poller:
+    """GET /v1/sessions every POLL_INTERVAL on the proxy's --api-port while `with` lasts."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.url = f"http://127.0.0.1:{command[command.index('--api-port') + 1]}/v1/sessions"
+        self.polls = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def _run(self) -> None:
+        while not self._stop.wait(POLL_INTERVAL):
+            with self._opener.open(self.url, timeout=TIMEOUT) as answer:
+                answer.read()
+            self.polls += 1
+
+    def __enter__(self) -> Poller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(TIMEOUT)
 
 
 def free_port() -> int:
@@ -165,7 +197,8 @@ def main() -> int:
         try:
             upstream, upstream_port = start([sys.executable, __file__, "--serve-upstream", "{port}"], env)
             listening: dict[str, float] = {}  # seconds from spawn to accepting connections
-            for name, command in proxies(Path(home)).items():
+            commands = proxies(Path(home))
+            for name, command in commands.items():
                 began = time.perf_counter()
                 proc, port = start(command, env)
                 listening[name] = time.perf_counter() - began
@@ -173,9 +206,15 @@ def main() -> int:
             for proc, load in running.values():
                 load.round(WARMUP, proc.pid)
             results: dict[str, list[tuple[float, float, float | None]]] = {name: [] for name in running}
+            polls = 0
             for _ in range(args.rounds):
                 for name, (proc, load) in running.items():
-                    results[name].append(load.round(args.count, proc.pid))
+                    if name == POLLED:
+                        with Poller(commands[name]) as poller:
+                            results[name].append(load.round(args.count, proc.pid))
+                        polls += poller.polls
+                    else:
+                        results[name].append(load.round(args.count, proc.pid))
         finally:
             if upstream is not None:
                 running["upstream"] = (upstream, None)
@@ -215,6 +254,13 @@ def main() -> int:
          ">= 0.9 x", rate >= 0.9)
     goal("proxy --headless vs bare mitmdump, median latency", f"{latency:.2f} x ({ours[1]:.2f} ms)",
          "<= 1.1 x", latency <= 1.1)
+    polled = summary[POLLED]
+    noise = max(summary["mitmdump"][0], summary["mitmdump -q"][0]) / min(summary["mitmdump"][0], summary["mitmdump -q"][0])
+    print(f"{POLLED}: {polls} polls of /v1/sessions; {polled[0] / ours[0]:.2f} x the requests/s and "
+          f"{polled[1] / ours[1]:.2f} x the median latency of playhead without polling "
+          f"(bare mitmdump vs mitmdump -q differ by {noise:.2f} x)")
+    goal("automation API polled at 10 Hz vs not, requests/s", f"{polled[0] / ours[0]:.2f} x ({polls} polls)",
+         f">= 1 / noise ({1 / noise:.2f} x)", polled[0] / ours[0] >= 1 / noise)
     up = listening["playhead --headless"]
     goal("playhead proxy --headless listening after", f"{up:.2f} s (mitmdump {listening['mitmdump']:.2f} s)",
          "<= 2 s", up <= 2)

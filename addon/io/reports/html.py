@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from ... import __version__
 from ...core.findings import Registry
+from .checklists import STEP_COLUMNS, results_of, step_rows
+from .safe import literal
 from .lanes import IDLE, MARKS, PING, lane_axis, lane_rows
 from .summary import (FINDING_COLUMNS, RULE_COLUMNS, SESSION_COLUMNS, Group, Result, counts_phrase,
                       finding_cells, groups, rules_fired, session_cells, totals)
@@ -52,6 +54,18 @@ def render(result: Result, *, rules: Registry) -> str:
     ]
     for number, group in enumerate(all_groups, 1):
         body += _group_section(number, group)
+    checklists = results_of(result)
+    if checklists:
+        body.append("<h2>Checklists</h2>")
+        for checklist in checklists:
+            c = checklist.checklist
+            source = _e(literal(c.source))
+            if c.source.startswith(("https://", "http://")):  # a team's file may say anything
+                source = f'<a href="{source}">{source}</a>'
+            body.append(f"<h3>{_e(literal(c.title))}: {_e(checklist.status)}</h3>\n<p>source: {source}</p>")
+            rows = step_rows(checklist)
+            body.append(_table(STEP_COLUMNS[1:], [r[1:] for r in rows],
+                               row_classes=[{"failed": "error", "incomplete": "warning"}.get(r[3], "") for r in rows]))
     fired = rules_fired(result, rules)
     if fired:
         body += ["<h2>Rules that fired</h2>", _table(RULE_COLUMNS, fired, numeric=(3,))]

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
 from ... import __version__
 from ...core.findings import Severity
+from ...core.model import Session
+from .checklists import results_of
 from .safe import UNSAFE_BEYOND_C0
 from .summary import Result, groups, ordered_findings, totals
 
@@ -22,18 +25,8 @@ def report(result: Result) -> dict[str, Any]:
     for group in groups(result):
         if group.session is None:
             continue  # findings without a kept session are still in "findings" and the summary
-        session = group.session
-        sessions.append(
-            {
-                "id": session.sid,
-                "media": {k: _finite(v) for k, v in session.media.items()},
-                "calls": session.calls,
-                "closed_by": session.closed_by,
-                **{s.label: group.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
-                "protocol": session.protocol,  # an addition (SPEC §7): the contract's keys stand
-            }
-        )
-    return {
+        sessions.append(session_object(group.session, group.counts()))
+    data = {
         "tool": "playhead",
         "version": __version__,
         "summary": {
@@ -43,6 +36,22 @@ def report(result: Result) -> dict[str, Any]:
         },
         "sessions": sessions,
         "findings": [f.as_dict() for f in ordered_findings(result)],
+    }
+    checklists = results_of(result)
+    if checklists:
+        data["checklists"] = [c.as_dict() for c in checklists]
+    return data
+
+
+def session_object(session: Session, counts: Mapping[Severity, int]) -> dict[str, Any]:
+    """One session as the contract shows it (the automation API adds its own keys after these)."""
+    return {
+        "id": session.sid,
+        "media": {k: _finite(v) for k, v in session.media.items()},
+        "calls": session.calls,
+        "closed_by": session.closed_by,
+        **{s.label: counts[s] for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
+        "protocol": session.protocol,  # an addition (SPEC §7): the contract's keys stand
     }
 
 

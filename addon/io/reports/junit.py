@@ -17,6 +17,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from ...core.findings import Finding, Registry, Severity
+from .checklists import results_of, step_rows
 from .safe import literal, show
 from .summary import Group, Result, families, family_of, fix_of, groups
 
@@ -28,6 +29,11 @@ def render(result: Result, *, rules: Registry) -> str:
     tests = failures = 0
     for group in groups(result):
         suite = _suite(group, rules)
+        root.append(suite)
+        tests += int(suite.get("tests"))
+        failures += int(suite.get("failures"))
+    for checklist in results_of(result):
+        suite = _checklist_suite(checklist)
         root.append(suite)
         tests += int(suite.get("tests"))
         failures += int(suite.get("failures"))
@@ -84,6 +90,22 @@ def _case(suite_name: str, family: str, findings: list[Finding], rules: Registry
             f"{f.severity.label} {literal(f.rule)} {_where(f)}: {literal(f.message)}" for f in findings
         )
     return case
+
+
+def _checklist_suite(checklist) -> ET.Element:
+    """A checklist as a suite: a testcase per step and session; failed and incomplete steps fail
+    (a checklist passes only when every step passed, SPEC §13)."""
+    suite = ET.Element("testsuite", name=f"checklist {literal(checklist.checklist.name)}")
+    rows = step_rows(checklist)
+    for name, session, step, status, detail in rows:
+        case = ET.SubElement(suite, "testcase", classname=f"checklist {name} session {session}", name=step, time="0")
+        if status != "passed":
+            ET.SubElement(case, "failure", type=status, message=f"{status}: {detail}").text = detail
+    suite.set("tests", str(len(rows)))
+    suite.set("failures", str(sum(r[3] != "passed" for r in rows)))
+    for key in ("errors", "skipped", "time"):
+        suite.set(key, "0")
+    return suite
 
 
 def _where(finding: Finding) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ...core.findings import Finding, Registry, Severity
 from .safe import literal, show
+from .checklists import results_of, text_lines
 from .summary import Group, Result, counts_phrase, fix_of, groups, protocol_label, totals
 
 _RESET = "\x1b[0m"
@@ -37,6 +38,9 @@ def render(result: Result, *, rules: Registry, color: bool = False) -> str:
     for group in groups(result):
         lines += _group_lines(group, rules, paint)
         lines.append("")
+    checklists = results_of(result)
+    if checklists:
+        lines += [*text_lines(checklists), ""]
     lines.append(_summary_line(result, paint))
     return "\n".join(lines) + "\n"
 

@@ -111,6 +111,16 @@ def details(event_type: str | None, params: dict[str, Any]) -> dict[str, Any]:
     return NO_DETAILS
 
 
+def event_details(event_type: str | None, event: dict[str, Any]) -> dict[str, Any]:
+    """The neutral details of one event body: its params', and the bitrate of its qoeData."""
+    params = event.get("params")
+    found = details(event_type, params) if params and isinstance(params, dict) else NO_DETAILS
+    qoe = event.get("qoeData")
+    if qoe and isinstance(qoe, dict) and "media.qoe.bitrate" in qoe:
+        found = {**found, v.BITRATE: qoe["media.qoe.bitrate"]}
+    return found
+
+
 class MediaCollection(Protocol):
     name = "media-collection"
     label = "Media Collection API"
@@ -132,9 +142,8 @@ class MediaCollection(Protocol):
         except BodyError as exc:
             return Entry(index, call, None, None, None, None, body_error=str(exc))
         event_type, ts, playhead, suspect = event_fields(event)
-        params = event.get("params")
-        found = details(event_type, params) if params and isinstance(params, dict) else NO_DETAILS
-        return Entry(index, call, event, event_type, ts, playhead, found, route.sid, suspect)
+        return Entry(index, call, event, event_type, ts, playhead, event_details(event_type, event),
+                     route.sid, suspect)
 
     def batch(self, call: Call, route: Route, limit: int) -> list[Entry] | None:
         if route.kind is Kind.EVENT:
@@ -157,9 +166,8 @@ class MediaCollection(Protocol):
                                  body_error=f"item {i} of the downloaded session is not an event object"))
                 continue
             event_type, ts, playhead, suspect = event_fields(event)
-            params = event.get("params")
-            found = details(event_type, params) if params and isinstance(params, dict) else NO_DETAILS
-            out.append(Entry(i, call, event, event_type, ts, playhead, found, None, suspect, part=i))
+            out.append(Entry(i, call, event, event_type, ts, playhead, event_details(event_type, event),
+                             None, suspect, part=i))
         return out
 
     def start_sid(self, call: Call) -> str | None:

@@ -114,6 +114,13 @@ def _names(items: Any) -> list[Any]:
 
 
 def details(event_type: str | None, media: dict[str, Any]) -> dict[str, Any]:
+    qoe = media.get("qoeDataDetails")
+    if qoe and isinstance(qoe, dict) and "bitrate" in qoe:
+        return {**_details(event_type, media), v.BITRATE: qoe["bitrate"]}
+    return _details(event_type, media)
+
+
+def _details(event_type: str | None, media: dict[str, Any]) -> dict[str, Any]:
     found = DETAILS.get(event_type or "")
     if found is not None:
         obj = media.get(found[0])
