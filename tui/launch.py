@@ -261,9 +261,11 @@ def view_app(args: argparse.Namespace) -> Dashboard:
     return Dashboard(tracker, origin, clock=capture_end, loader=load, watch=watch, panel=panel)
 
 
-def run_view(args: argparse.Namespace) -> int:
-    """`playhead view FILE...`: the dashboard over captures, no proxy."""
+def run_view(args: argparse.Namespace, need_terminal: Callable[[], None] = lambda: None) -> int:
+    """`playhead view FILE...`: the dashboard over captures, no proxy. The files and checklists
+    are checked before `need_terminal` asks for a terminal."""
     app = view_app(args)
+    need_terminal()
     with _Terminal(app):
         app.run()
     return 0

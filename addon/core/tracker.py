@@ -34,6 +34,7 @@ class Update:
 
     sessions: list[Session] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    revised: list[Finding] = field(default_factory=list)  # given before, now saying more (a Run's count)
     _seen: set[int] = field(default_factory=set, repr=False)
 
     def touch(self, session: Session | None) -> None:
@@ -144,7 +145,12 @@ class Tracker:
 
     # -- internals ------------------------------------------------------------------------
 
-    def _sink(self, finding: Finding, session: Session | None, entry: Entry | None) -> None:
+    def _sink(self, finding: Finding, session: Session | None, entry: Entry | None, *,
+              revised: bool = False) -> None:
+        if revised:
+            self._update.revised.append(finding)
+            self._update.touch(session)
+            return
         self.findings.append(finding)
         self._update.findings.append(finding)
         if entry is not None:
