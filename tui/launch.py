@@ -249,7 +249,10 @@ def view_app(args: argparse.Namespace) -> Dashboard:
 
 def run_view(args: argparse.Namespace) -> int:
     """`playhead view FILE...`: the dashboard over captures, no proxy."""
-    app = view_app(args)
+    from ..cli import need_terminal
+
+    app = view_app(args)  # an unreadable file is said first: it is the user's first problem
+    need_terminal()
     with _Terminal(app):
         app.run()
     return 0

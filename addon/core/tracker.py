@@ -173,6 +173,12 @@ class Tracker:
         if session is None:
             session = self.sessions[sid] = Session(sid)
             self._timelines[sid] = Timeline(session, self.config, self.schemas, self._sink, FAMILIES)
+            if self.retention.over_session_cap(self):
+                self.retention.summarise_sessions(self, session, start.call.time if start else 0.0)
+        elif sid not in self._timelines:  # summarised by the session cap (core/retention.py)
+            if start is not None:
+                self.retention.late_call(session, start.call.time)
+            return session
         if start is not None:
             if start.event is not None and start.event_type == "sessionStart":
                 session.params = dict(mapping(start.event, "params"))
@@ -199,7 +205,10 @@ class Tracker:
             held.calls.append(call)
 
     def _add(self, sid: str, call: Call) -> None:
-        timeline = self._timelines[sid]
+        timeline = self._timelines.get(sid)
+        if timeline is None:  # summarised by the session cap (core/retention.py)
+            self.retention.late_call(self.sessions[sid], call.time)
+            return
         session = timeline.session
         timeline.add(self._entry(call, session.calls))
         self._update.touch(session)
