@@ -9,7 +9,6 @@ length; an IPv4-mapped listen address. The README's hostile-input tables list th
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 import os
 import signal

@@ -25,14 +25,17 @@ WAIT_STEP = 0.5  # seconds between checks that the proxy thread is still alive
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "proxy", help="run the proxy with the dashboard (or --headless); the default command",
-        description="Run an intercepting proxy (mitmproxy) that checks Adobe Media Collection API "
-                    "traffic as it passes. Point the device's HTTP proxy at --listen-host:--port and "
+        description="Run an intercepting proxy (mitmproxy) that checks Adobe's streaming-media tracking "
+                    "(Media Collection and Media Edge APIs) as it passes. Point the device's HTTP proxy at --listen-host:--port and "
                     "install mitmproxy's CA from http://mitm.it through the proxy.")
     p.add_argument("--listen-host", default="127.0.0.1", metavar="HOST",
                    help="address to listen on (default 127.0.0.1; anything else is reachable from the network)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0: any free port)")
     p.add_argument("--sink", action="store_true",
-                   help="answer the API locally like the collection server; nothing reaches Adobe")
+                   help="answer the media APIs locally like Adobe's servers; nothing reaches Adobe")
+    p.add_argument("--sink-org", default="", metavar="ORG",
+                   help="with --sink: the IMS org of a Web SDK page (XXXX@AdobeOrg), so the sink stores "
+                        "the identity cookie the SDK looks for (else it warns on every call)")
     p.add_argument("--record", type=Path, metavar="FILE",
                    help="append every captured API call to this JSON Lines recording")
     p.add_argument("--report", type=Path, metavar="FILE",
@@ -99,7 +102,8 @@ def _runner(args: argparse.Namespace):
     try:
         return ProxyRunner(listen_host=args.listen_host, port=args.port, sink=args.sink,
                            record=args.record, report=args.report, schemas=args.schemas,
-                           hosts=args.hosts, config=tracker_config(args), log=sys.stderr)
+                           hosts=args.hosts, config=tracker_config(args), log=sys.stderr,
+                           options={"playhead_sink_org": args.sink_org})
     except SchemaLoadError as exc:
         raise UsageError(str(exc)) from None
 

@@ -9,7 +9,6 @@ sent straight to Adobe would land in a report suite.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -40,12 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..io.reports.safe import literal
-    from ..simulate import SCENARIOS, Player
+    from ..simulate import ALL_SCENARIOS as SCENARIOS, Player
 
     if args.list:
         width = max(len(name) for name in SCENARIOS)
         for name, scenario in SCENARIOS.items():
-            expect = ", ".join(scenario.expected) if scenario.expected else "clean: no error, no warning"
+            expect = ("clean: no error, no warning" if scenario.clean else
+                      ", ".join(scenario.expected) + " (warnings and errors; nothing else)")
             print(f"{name:<{width}}  {scenario.title} ({scenario.duration:.0f} s)\n{'':<{width}}  expect: {expect}")
         return 0
     if not args.proxy:
@@ -79,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         for text, n in problems.items():
             print(f"  {n}× {text}")
         expect = ", ".join(scenario.expected) if scenario.expected else "no error and no warning"
-        print(f"  playhead should report: {expect}")
+        print(f"  playhead should report: {expect} (offline; live, a silence may also show ping-late"
+              " from the wall clock)")
         unanswered |= any(s is None for s in result.statuses)
     if any(r.interrupted for r in results):
         return 130

@@ -141,10 +141,10 @@ def _unbrotli(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 def _unzstd(chunks: Iterator[bytes]) -> Iterator[bytes]:
     try:
-        from compression import zstd  # type: ignore[import-not-found]  # Python >= 3.14
+        from compression import zstd  # type: ignore[import-not-found,unused-ignore]  # Python >= 3.14
     except ImportError:
         try:
-            from backports import zstd  # type: ignore[no-redef]  # comes with mitmproxy
+            from backports import zstd  # type: ignore[no-redef,unused-ignore]  # comes with mitmproxy
         except ImportError:
             raise InflateError("zstd body, but no zstd module (pip install backports.zstd)") from None
     d = zstd.ZstdDecompressor()

@@ -45,9 +45,10 @@ from urllib.parse import urlencode, urlsplit
 import orjson
 
 from playhead.core import inflate
-from playhead.core.call import API_PATH, Call, Headers, header
+from playhead.core.call import Call, Headers, header
 from playhead.core.config import Config
 from playhead.core.inflate import is_zlib
+from playhead.core.protocols import might_be_api
 from playhead.io.reader import Capture, CaptureError, open_binary
 
 BODY_LIMIT = Config().body_limit  # a compressed body is inflated just past what the engine parses
@@ -141,7 +142,7 @@ def _entry_call(entry: Any, source: str, capture: Capture) -> Call | None:
     if not isinstance(method, str) or not method or not isinstance(url, str) or not url:
         capture.skip(f"{source}: entry skipped: request has no method or url")
         return None
-    if API_PATH not in url:  # a page's images and scripts: counted, never decoded
+    if not might_be_api(url):  # a page's images and scripts: counted, never decoded
         capture.skip()
         return None
     request_headers, pseudo = _headers(request.get("headers"))

@@ -1,4 +1,5 @@
-"""The mitmproxy addon: every Media Collection API call that crosses the proxy goes to the engine.
+"""The mitmproxy addon: every media tracking call (Media Collection or Media Edge API) that crosses
+the proxy goes to the engine.
 
 Used three ways with the same findings: by `playhead proxy` (headless or with the dashboard, through
 `ProxyRunner`), and by plain `mitmdump -s` / `mitmproxy -s` through `mitm_script.py`.
@@ -83,8 +84,12 @@ class PlayheadAddon:
 
     def load(self, loader) -> None:
         loader.add_option("playhead_sink", bool, False,
-                          "Answer the Media Collection API locally like the collection server "
-                          "(201 + Location, 204, 400, 404, CORS) instead of forwarding it.")
+                          "Answer the media APIs locally like Adobe's servers (Media Collection: 201 + "
+                          "Location, 204, 400, 404; Media Edge: 200 + session handle, 204, RFC 7807 "
+                          "problems; CORS) instead of forwarding them.")
+        loader.add_option("playhead_sink_org", str, "",
+                          "With playhead_sink: the IMS org (XXXX@AdobeOrg) of a Web SDK page, so the sink "
+                          "stores the identity cookie the SDK looks for.")
         loader.add_option("playhead_record", str, "",
                           "Append every captured API call to this JSON Lines recording (owner-only).")
         loader.add_option("playhead_report", str, "",
@@ -112,9 +117,10 @@ class PlayheadAddon:
                 self.hosts = HostFilter(opts.playhead_hosts)
             except ValueError as exc:
                 raise exceptions.OptionsError(f"playhead_hosts: {exc}") from None
-        if "playhead_sink" in updated or "playhead_schemas" in updated:
+        if {"playhead_sink", "playhead_schemas", "playhead_sink_org"} & updated:
             # The server checks bodies against Adobe's schemas, not a team's tightened ones.
-            self.sink = Sink(SchemaSet.load(), self.tracker.config.body_limit) if opts.playhead_sink else None
+            self.sink = Sink(SchemaSet.load(), self.tracker.config.body_limit,
+                             org=opts.playhead_sink_org) if opts.playhead_sink else None
             if self.sink is not None and getattr(opts, "connection_strategy", None) == "eager":
                 # Eager mode connects upstream before a request is even read: a sink answering
                 # for a host that does not resolve (no network, a made-up host) would get a 502.

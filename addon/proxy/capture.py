@@ -45,7 +45,7 @@ class HostFilter:
 
 
 def is_api(flow: http.HTTPFlow, hosts: HostFilter) -> bool:
-    """An API path (sessions or events, any method) on a captured host."""
+    """A media API path (either protocol, any method) on a captured host."""
     request = flow.request
     if classify(request.path) is None:
         return False

@@ -15,7 +15,6 @@ call's answer time, the unrelated request's, and the proxy's peak and final RSS 
 from __future__ import annotations
 
 import argparse
-import gzip
 import http.client
 import os
 import sys
@@ -131,7 +130,7 @@ def main() -> int:
     results = {}
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "HOME": home, "NO_COLOR": "1"}
-        print(f"one API POST through `playhead proxy --headless`, a fresh proxy per case")
+        print("one API POST through `playhead proxy --headless`, a fresh proxy per case")
         print(f"  {'case':<28} {'sent':>10} {'answer':>8} {'unrelated GET':>14} {'RSS idle':>9} "
               f"{'peak':>9} {'after':>9}")
         for name, body, encoding in cases:

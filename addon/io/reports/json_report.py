@@ -30,6 +30,7 @@ def report(result: Result) -> dict[str, Any]:
                 "calls": session.calls,
                 "closed_by": session.closed_by,
                 **{s.label: group.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
+                "protocol": session.protocol,  # an addition (SPEC §7): the contract's keys stand
             }
         )
     return {
