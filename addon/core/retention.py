@@ -26,7 +26,7 @@ cap at a time: closed ones first, then those silent past the backend's expiry (6
 has closed them), then the least recently seen. Summarising finishes the session as the end of a
 capture would (its open questions are answered now: `session-not-closed` and the like), then
 drops its rule state and every call it still holds, and keeps a small record: sid, counts,
-findings, spans, ping ticks, first/last ts and the `media.*` params. A call that still comes for a
+findings, spans, ping ticks, first/last ts and its start's metadata. A call that still comes for a
 summarised session is counted in it (and recorded, with `--record`) but checked no more:
 `unchecked` says how many.
 """
@@ -134,7 +134,6 @@ class Retention:
         tracker._update.touch(session)  # noqa: SLF001
         del tracker._timelines[session.sid]  # noqa: SLF001
         self._drop(session, len(session.entries))
-        session.params = {k: v for k, v in session.params.items() if k.startswith("media.")}
         self.summarised += 1
 
     def late_call(self, session: Session, time: float) -> None:
