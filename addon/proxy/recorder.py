@@ -39,11 +39,11 @@ class BackgroundRecording:
     thread, once per kind of failure, when a write fails (a full disk)."""
 
     def __init__(self, writer: RecordingWriter, on_error: Callable[[Exception], None],
-                 max_bytes: int = MAX_QUEUED_BYTES) -> None:
+                 max_bytes: int | None = None) -> None:
         self.writer = writer
         self.path = writer.path
         self.on_error = on_error
-        self.max_bytes = max_bytes
+        self.max_bytes = MAX_QUEUED_BYTES if max_bytes is None else max_bytes
         self.unrecorded = 0  # calls not recorded: the queue was full, or the write failed
         self._queued = 0  # bytes waiting
         self._lock = threading.Lock()
