@@ -294,3 +294,23 @@ def test_a_media_edge_preflight_gets_credentialed_cors(sink):
     assert (answer.status, answer.body) == (200, b"")
     assert_edge_cors(answer)
     assert answer.headers["Access-Control-Allow-Headers"] == "content-type"
+
+
+def test_a_media_edge_downloaded_batch_gets_a_session_and_is_one_session(sink):
+    proxy, client = sink
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    items = [{"mediaEventTimestamp": now, "mediaEventType": "media.sessionStart",
+              "mediaCollection": {"playhead": 0, "sessionDetails": SESSION_DETAILS}},
+             {"mediaEventTimestamp": now, "mediaEventType": "media.sessionComplete", "mediaCollection": {"playhead": 60}}]
+    body = {"events": [{"xdm": {"eventType": "media.downloaded", "timestamp": now, "mediaDownloadedEvents": items}}]}
+    answer = client.post(f"{EDGE}/ee/va/v1/downloaded?configId=ds-1", json.dumps(body).encode(), EDGE_HEADERS)
+    assert answer.status == 200
+    handles = {h["type"]: h["payload"] for h in json.loads(answer.body)["handle"]}
+    sid = handles["media-analytics:new-session"][0]["sessionId"]
+    body["events"][0]["xdm"]["mediaDownloadedEvents"] = items[1:]  # no sessionStart first: refused
+    refused = client.post(f"{EDGE}/ee/va/v1/downloaded?configId=ds-1", json.dumps(body).encode(), EDGE_HEADERS)
+    assert refused.status == 400
+    wait_for(lambda: proxy.tracker.calls == 2)
+    session = proxy.tracker.sessions[sid]
+    wait_for(lambda: session.closed_by == "sessionComplete")  # live: once the reorder window lets it go
+    assert (session.protocol, session.calls) == ("media-edge", 2)

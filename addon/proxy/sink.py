@@ -167,6 +167,8 @@ class Sink:
         kind = neutral_type(first_event(body).get("eventType"))
         if interact and kind != SESSION_START:
             return None  # an interact for something else than media
+        if route.kind is Kind.DOWNLOADED:
+            return self._edge_downloaded(request, body)
         edge_schemas = MEDIA_EDGE.default_schemas
         problems: list[dict[str, str]] = []
         if route.action is not None and route.action != kind:
@@ -187,6 +189,17 @@ class Sink:
                             "The requested resource could not be found but may be available again in the future.",
                             "Error processing request: unknown sessionID. Returning Not Found")
         return http.Response.make(204, b"", _edge_cors(request))
+
+    def _edge_downloaded(self, request: http.Request, body: dict) -> http.Response:
+        """A whole offline session: Adobe assigns it a session (and marks it downloaded itself);
+        the batch must hold events, starting with media.sessionStart."""
+        items = first_event(body).get("mediaDownloadedEvents")
+        first = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
+        if first.get("mediaEventType") != "media.sessionStart":
+            name = json_path((*EVENT, "mediaDownloadedEvents"))
+            return _problem(request, 400, "Bad Request", "Invalid request. Please check your input and try again.",
+                            [{"name": name, "reason": "must be an array of events starting with media.sessionStart"}])
+        return self._edge_start(request, body)
 
     def _edge_start(self, request: http.Request, body: dict) -> http.Response:
         """As the Edge Network answers a start: the SDK's identity and region cookies (when the
