@@ -10,7 +10,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ class Call:
         route = self._route
         if route is _UNKNOWN:
             route = self._route = classify(self.path)
-        return cast("Route | None", route)
+        return route  # type: ignore[return-value]  # a Route or None once worked out
 
     @property
     def endpoint(self) -> Route | None:

@@ -165,6 +165,7 @@ class Timeline(Context):
         super().__init__(session, config, protocol, schemas, sink)
         self.session: Session = session
         self.machine = StateMachine(session)
+        self.state: State = self.machine.state  # the one State the machine changes in place
         self.buffer: ReorderBuffer[Entry] = ReorderBuffer(config.reorder_ms, config.reorder_events)
         self.prev: Entry | None = None  # previous event in timeline order
         self.prev_timed: Entry | None = None  # previous event that had a usable ts ...
@@ -182,10 +183,6 @@ class Timeline(Context):
         self._tick = bound("tick")
         self._finish = bound("finish")
         self._label = ""  # the state label, worked out again only when the state may change
-
-    @property
-    def state(self) -> State:
-        return self.machine.state
 
     def add(self, e: Entry) -> None:
         s = self.session
@@ -235,7 +232,8 @@ class Timeline(Context):
                 s.first_ts = e.ts
             if s.last_ts is None or e.ts > s.last_ts:
                 s.last_ts = e.ts
-            if not self.early(e):  # a replayed backlog says nothing about gaps after the start
+            start = self.start_ts
+            if start is None or e.ts >= start or not self.early(e):  # a replayed backlog moves no gap
                 self.prev_timed, self.prev_ts = e, e.ts
         self.prev = e
 

@@ -91,11 +91,16 @@ class BodyChecks(Family):
             self.ctx.emit(BODY_NOT_JSON, e, e.body_error)
         else:
             self.judge(e)
-        start = e.call.route is not None and e.call.route.kind.value == "start"  # said as session-start-rejected
-        if (e.call.status == 400 and not start and not e.part  # a batch's 400 is said once, on its first event
+        if (e.call.status == 400 and not e.part  # a batch's 400 is said once, on its first event
+                and not self._start(e)  # a start's 400 is session-start-rejected's
                 and not any(f.severity is Severity.ERROR for f in e.findings[before:])):
             self.ctx.emit(HTTP_ERROR, e, "answered 400 though playhead sees no defect in the body "
                                          "(the answer's message says what the backend refused)")
+
+    @staticmethod
+    def _start(e: Entry) -> bool:
+        route = e.call.route
+        return route is not None and route.kind.value == "start"
 
     def judge(self, e: Entry) -> None:
         """The protocol's own checks of a body that could be read (e.body is a JSON object)."""

@@ -85,7 +85,7 @@ class CadenceChecks(Family):
         latest = self.latest
         if latest is not None and latest.ts is not None and prev_ts is not None and latest.ts > prev_ts:
             prev, prev_ts = latest, latest.ts  # a call that arrived late fills no gap after it
-        if not ctx.early(e) and (latest is None or latest.ts is None or e.ts > latest.ts):
+        if (latest is None or latest.ts is None or e.ts > latest.ts) and not ctx.early(e):
             self.latest = e
         refused = self.refused
         if refused is not None and refused.ts is not None and prev_ts is not None and prev_ts < refused.ts <= e.ts:

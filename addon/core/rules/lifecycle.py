@@ -70,11 +70,13 @@ class LifecycleChecks(Family):
 
     def arrive(self, e: Entry) -> None:
         kind = e.event_type
-        if kind is not None and not self.ctx.schemas.is_known(kind):
-            kind = likely_type(kind, CLOSERS)  # "contentComplete" meant to close: the unknown type is the defect
-        if kind is not None and len(self.sent) < 64:
-            self.sent.add(kind)
-        if e.call.status in (404, 410):
+        if kind is not None and kind not in self.sent:  # most calls: a type seen already (a ping)
+            if not self.ctx.schemas.is_known(kind):
+                kind = likely_type(kind, CLOSERS)  # "contentComplete" meant to close: the unknown type is the defect
+            if kind is not None and len(self.sent) < 64:
+                self.sent.add(kind)
+        status = e.call.status
+        if status == 404 or status == 410:
             self.sent.add(GONE)  # the session is gone: whether it was closed is no longer the question
 
     def event(self, e: Entry) -> None:
