@@ -137,5 +137,9 @@ def event_bodies(draw) -> bytes:
 
 
 def accounted(tracker) -> int:
-    """How many calls the tracker kept somewhere: in a session or as an orphan sessionStart."""
-    return sum(s.calls for s in tracker.sessions.values()) + len(tracker.orphans)
+    """How many calls the tracker kept somewhere: in a session or as an orphan sessionStart. A
+    downloaded batch is one call that holds a whole session: its events count once."""
+    entries = [e for s in tracker.sessions.values() for e in s.entries] + tracker.orphans
+    batches = {id(e.call) for e in entries if e.part is not None}
+    return sum(s.calls for s in tracker.sessions.values()) + len(tracker.orphans) \
+        - sum(1 for e in entries if e.part is not None) + len(batches)

@@ -56,6 +56,24 @@ def calls(script: Script, sid: str = SID, start_ts: int = START_TS) -> list[Call
     return scenario_as_calls(script.build("test", "test", "test"), sid, start_ts)
 
 
+def edge_calls(script: Script, sid: str = SID, start_ts: int = START_TS) -> list[Call]:
+    """The same session over the Media Edge API (200 + new-session handle, then 204s)."""
+    scenario = dataclasses.replace(script.build("test", "test", "test"), protocol="media-edge")
+    return scenario_as_calls(scenario, sid, start_ts)
+
+
+def with_xdm(call: Call, **fields: Any) -> Call:
+    """A Media Edge call with `events[0].xdm` fields replaced (None removes the field)."""
+    body = body_of(call)
+    xdm = body["events"][0]["xdm"]
+    for key, value in fields.items():
+        if value is None:
+            xdm.pop(key, None)
+        else:
+            xdm[key] = value
+    return replace(call, request_body=json.dumps(body).encode())
+
+
 def check(calls: list[Call], config: Config | None = None, schemas: SchemaSet | None = None) -> Tracker:
     return check_calls(calls, schemas or SCHEMAS, config)
 

@@ -21,6 +21,7 @@ import textwrap
 import threading
 import time
 import zlib
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -594,3 +595,66 @@ def test_permission_denied_is_said(tmp_path):
         command = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *command]
     out = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == f"{path}: permission denied", out.stderr
+
+
+# == Media Edge in every capture format ============================================================
+
+
+def edge_session_calls() -> list[Call]:
+    from playhead.simulate import EDGE_SCENARIOS
+    from playhead.simulate.offline import scenario_as_calls
+
+    return scenario_as_calls(EDGE_SCENARIOS["edge-vod-clean"], "ed" * 32, 1_764_115_200_000,
+                             host="https://first-party.example.com")
+
+
+def _checked(path: Path) -> dict:
+    result = subprocess.run([sys.executable, "-m", "playhead.cli", "check", str(path), "--format", "json"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_media_edge_session_reads_the_same_from_har_flows_and_recordings(tmp_path):
+    calls = edge_session_calls()
+    har = write_har(tmp_path / "edge.har", *(
+        {"startedDateTime": datetime.fromtimestamp(c.time, timezone.utc).isoformat(),
+         "request": {"method": "POST", "url": c.url, "headers": [{"name": "Content-Type", "value": "text/plain"}],
+                     "postData": {"mimeType": "text/plain", "text": c.request_body.decode()}},
+         "response": {"status": c.status, "headers": [{"name": "Content-Type", "value": "application/json"}],
+                      "content": {"size": len(c.response_body or b""), "text": (c.response_body or b"").decode()}}}
+        for c in calls))
+    flows = write_flows(tmp_path / "edge.mitm", [
+        make_flow("POST", c.url.split("first-party.example.com", 1)[1], c.request_body, c.status,
+                  ((b"content-type", b"application/json"),), c.response_body or b"", ts=c.time,
+                  host="first-party.example.com") for c in calls])
+    recording = tmp_path / "edge.jsonl"
+    with RecordingWriter(recording) as writer:
+        for call in calls:
+            writer.write(call)
+    for path in (har, flows, recording):
+        report = _checked(path)
+        assert report["summary"] == {"sessions": 1, "calls": len(calls), "error": 0, "warning": 0, "info": 0}, path
+        (session,) = report["sessions"]
+        assert (session["id"], session["protocol"], session["media"]["id"]) == ("ed" * 32, "media-edge", "demo-vod-001")
+
+
+def test_a_har_grouped_by_connection_reads_as_the_same_report_as_one_in_time_order(tmp_path):
+    """HAR 1.2 lets exporters write entries in any order (Chrome groups them by connection): the
+    reader sorts by startedDateTime, so the session is judged in the order it was sent."""
+    from playhead.simulate import SCENARIOS
+    from playhead.simulate.offline import scenario_as_calls
+
+    calls = scenario_as_calls(SCENARIOS["vod-clean"], "c0" * 32, 1_764_115_200_000)
+
+    def har_entry(c: Call) -> dict:
+        return {"startedDateTime": datetime.fromtimestamp(c.time, timezone.utc).isoformat(),
+                "request": {"method": "POST", "url": c.url, "postData": {"text": c.request_body.decode()}},
+                "response": {"status": c.status, "headers": [{"name": k, "value": v} for k, v in c.response_headers]
+                             or [{"name": "Date", "value": "x"}], "content": {"size": 0, "text": ""}}}
+
+    in_order = write_har(tmp_path / "in-order.har", *map(har_entry, calls))
+    by_connection = write_har(tmp_path / "by-connection.har", *map(har_entry, calls[0::3] + calls[1::3] + calls[2::3]))
+    first, second = _checked(in_order), _checked(by_connection)
+    assert first["summary"] == {"sessions": 1, "calls": len(calls), "error": 0, "warning": 0, "info": 0}
+    assert second == first

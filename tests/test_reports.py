@@ -141,7 +141,7 @@ def test_json_report_has_exactly_the_spec_shape():
     assert data["summary"] == {"sessions": 2, "calls": 17, "error": 4, "warning": 2, "info": 0}
     assert [s["id"] for s in data["sessions"]] == ["a" * 64, "b" * 64]
     for s in data["sessions"]:
-        assert list(s) == ["id", "media", "calls", "closed_by", "error", "warning", "info"]
+        assert list(s) == ["id", "media", "calls", "closed_by", "error", "warning", "info", "protocol"]
         assert list(s["media"]) == ["id", "name", "contentType", "length"]
         assert all(isinstance(s[k], int) for k in ("calls", "error", "warning", "info"))
     a, b = data["sessions"]
@@ -455,7 +455,7 @@ def _engine_run():
               _event_call(broken, "adComplete", 115, 4.8),
               _event_call(broken, "play", 115.2, 4.8),
               _event_call(broken, "sessionEnd", 120, 9.6)]
-    calls.append(_event_call(None, "sessionStart", 130, 0, {"media.id": "x"}, 400))
+    calls.append(_event_call(None, "sessionStart", 130, 0, START_PARAMS, 400))  # refused, body fine
     return check_calls(calls)
 
 
@@ -505,6 +505,6 @@ def test_lane_rows_of_real_sessions_put_pings_content_and_marks_in_their_columns
     broken = tracker.sessions["d" * 64]
     assert (broken.first_ts, broken.last_ts) == (T0 + 100_000, T0 + 120_000)
     rows = dict(lane_rows(broken, width=20))  # 20 s over 20 columns
-    # adStart at 105 s and adComplete at 115 s, both outside any break: errors in columns 5, 15
-    assert rows["findings"] == " " * 5 + "!" + " " * 9 + "!" + " " * 4
+    # adStart at 105 s outside any break: one error, in column 5 (its adComplete is the same defect)
+    assert rows["findings"] == " " * 5 + "!" + " " * 14
     assert rows["ad-break"] == " " * 20

@@ -14,6 +14,7 @@ the real engine (`check_calls`) over real Calls.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from support_rules import (
     body_of,
     calls,
     check,
+    edge_calls,
     events_url,
     live,
     of,
@@ -40,6 +42,7 @@ from support_rules import (
     sessions_url,
     vod,
     with_body,
+    with_xdm,
 )
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -57,7 +60,7 @@ class Expect:
 class Probe:
     calls: list[Call]
     expect: Expect | None = None  # None for a neighbour
-    allow: tuple[str, ...] = ()  # other rules the neighbour may raise (warning/error)
+    allow: tuple[str, ...] = ()  # other rules the probe may raise (warning/error), each with its reason
     patch: Callable[[pytest.MonkeyPatch], None] | None = None
 
 
@@ -66,18 +69,21 @@ CASES: dict[str, tuple[Builder, Builder]] = {}
 VARIANTS: dict[str, tuple[str, Builder]] = {}  # other severities and other shapes of a rule
 
 
-def case(rule_id: str, expect: Expect, *, allow: tuple[str, ...] = (),
+def case(rule_id: str, expect: Expect, *, allow: tuple[str, ...] = (), also: tuple[str, ...] = (),
          patch: Callable[[pytest.MonkeyPatch], None] | None = None):
-    """Register `build(broken) -> list[Call]` as the rule's firing case and its near neighbour."""
+    """Register `build(broken) -> list[Call]` as the rule's firing case and its near neighbour.
+    The planted defect gives exactly one finding: `also` names another rule the same call
+    legitimately raises as a second fact (with the reason beside it)."""
     def register(build: Callable[[bool], list[Call]]):
-        CASES[rule_id] = (lambda: Probe(build(True), expect, patch=patch),
+        CASES[rule_id] = (lambda: Probe(build(True), expect, allow=also, patch=patch),
                           lambda: Probe(build(False), allow=allow))
         return build
     return register
 
 
-def variant(name: str, rule_id: str, expect: Expect, build: Callable[[], list[Call]]) -> None:
-    VARIANTS[name] = (rule_id, lambda: Probe(build(), expect))
+def variant(name: str, rule_id: str, expect: Expect, build: Callable[[], list[Call]],
+            also: tuple[str, ...] = ()) -> None:
+    VARIANTS[name] = (rule_id, lambda: Probe(build(), expect, allow=also))
 
 
 # == body ============================================================================================
@@ -260,7 +266,7 @@ for _name, _status, _headers, _said in [
             Expect(E, 0, f"sessionStart {_said}", session=None), _rejected)
 
 
-@case("http-error", Expect(E, 2, "answered 400: the body was rejected: fix it"))
+@case("http-error", Expect(E, 2, "answered 400 though playhead sees no defect in the body"))
 def _http_error(broken):
     cs = calls(played(vod(), 15).at(15).session_end())
     return _answered(cs, 2, 400) if broken else cs
@@ -269,12 +275,14 @@ def _http_error(broken):
 for _status, _said in [(404, "the session is unknown: start a new session"),
                        (410, "the session can no longer take events: start a new session"),
                        (500, "server error: retry later")]:
+    # a 404/410 is the last call: nothing more went to the session (else it is dead-session-reused)
     variant(f"http-error/{_status}", "http-error", Expect(E, 2, f"answered {_status}: {_said}"),
-            lambda status=_status: _answered(calls(played(vod(), 15).at(15).session_end()), 2, status))
+            lambda status=_status: _answered(calls(played(vod(), 11) if status in (404, 410) else
+                                                   played(vod(), 15).at(15).session_end()), 2, status))
 
 
-@case("dead-session-reused", Expect(E, 3, "play sent after the session answered 410"),
-      allow=("http-error", "session-not-closed"))  # the 410 itself, and the session it killed
+@case("dead-session-reused", Expect(E, 2, "answered 410, then 3 more events were sent to it: all dropped"),
+      allow=("http-error",))  # the 410 itself, when the client then starts a new session
 def _dead_session_reused(broken):
     """After a 410 the client must start a new session; the broken one goes on with the old sid."""
     first = _answered(calls(played(vod(), 11)), 2, 410)  # start, play@1, ping@10 -> 410
@@ -299,7 +307,8 @@ def _session_link_inferred(broken):
 
 
 def _explode(self, e):
-    raise RuntimeError("boom")
+    if e.event_type == "play":  # one planted bug, on one call
+        raise RuntimeError("boom")
 
 
 @case("internal-error", Expect(E, 1, "AdChecks.event failed: RuntimeError: boom"),
@@ -311,14 +320,14 @@ def _internal_error(broken):
 # == lifecycle =======================================================================================
 
 
-@case("event-after-end", Expect(E, 4, "ping after sessionEnd is dropped by the backend"))
+@case("event-after-end", Expect(E, 4, "1 event from this ping on, after sessionEnd: the backend drops them all"))
 def _event_after_end(broken):
     s = played(vod(), 15).at(15).session_end()
     s.at(20).event("ping" if broken else "sessionEnd")  # a repeated sessionEnd is fine
     return calls(s)
 
 
-@case("event-after-complete", Expect(W, 4, "play after sessionComplete"))
+@case("event-after-complete", Expect(W, 4, "1 event from this play on, after sessionComplete"))
 def _event_after_complete(broken):
     s = played(vod(), 15).at(15).session_complete()
     s.at(16).event("play" if broken else "ping")
@@ -361,10 +370,16 @@ def _ping_late(broken):
 
 
 def test_ping_late_names_the_call_its_gap_is_measured_from():
-    """The ping at t=10 is unreadable, so the gap runs from the play at t=1 to sessionEnd at 15."""
-    tracker = check(CASES["body-not-json"][0]().calls)
+    """No ping between the play at t=1 and sessionEnd at 15."""
+    tracker = check(calls(vod().at(1).play().at(15).session_end()))
     [late] = of(tracker, "ping-late")
     assert late.message == "gap 14.0 s > 12 s after call 1 (play)"
+
+
+def test_an_unreadable_call_inside_a_gap_is_its_body_finding_not_a_late_ping():
+    """The ping at t=10 was sent but cannot be read: body-not-json says so, and no ping-late."""
+    tracker = check(CASES["body-not-json"][0]().calls)
+    assert [f.rule for f in serious(tracker)] == ["body-not-json"]
 
 
 def test_a_gap_of_exactly_600_s_is_late_but_not_expired():
@@ -431,7 +446,9 @@ def _ad_outside_break(broken):
     return calls(s.wait(10, 10).at(31).session_end())
 
 
-@case("ad-break-nested", Expect(E, 6, "adBreakStart while break 1 is open"))
+# An adBreakStart inside an open break is two facts SPEC §5 names apart: the new break nests, and
+# the old one was never closed (README "The rules").
+@case("ad-break-nested", Expect(E, 6, "adBreakStart while break 1 is open"), also=("ad-break-not-closed",))
 def _ad_break_nested(broken):
     s = played(vod(), 15).at(15).ad_break_start(1, 14)
     s.at(15.1).ad_start("ad-1", 5, 1).at(20.1).ad_complete()
@@ -443,7 +460,7 @@ def _ad_break_nested(broken):
     return calls(s.wait(10, 10).at(36).session_end())
 
 
-@case("ad-break-not-closed", Expect(E, 7, "break 1 still open at sessionComplete"))
+@case("ad-break-not-closed", Expect(E, 6, "break 1 never closed: content resumed here (play after its last ad)"))
 def _ad_break_not_closed(broken):
     s = played(vod(), 15)
     _midroll(s, 15, close=not broken)
@@ -482,10 +499,16 @@ def _ad_left_open(closer: str) -> list[Call]:
 
 variant("ad-not-closed/at-ad-break-complete", "ad-not-closed",
         Expect(E, 5, "adBreakComplete while ad ad-1 is open"), lambda: _ad_left_open("adBreakComplete"))
-variant("ad-not-closed/at-session-complete", "ad-not-closed",
-        Expect(E, 5, "sessionComplete while ad ad-1 is open"), lambda: _ad_left_open("sessionComplete"))
+variant("ad-not-closed/at-session-complete", "ad-not-closed",  # the ad's bookend and the break's: two
+        Expect(E, 5, "sessionComplete while ad ad-1 is open"), lambda: _ad_left_open("sessionComplete"),
+        also=("ad-break-not-closed",))
+variant("ad-break-not-closed/at-session-complete", "ad-break-not-closed",
+        Expect(E, 6, "break 1 still open at sessionComplete"),
+        lambda: calls(played(vod(), 15).at(15).ad_break_start(1, 14).at(15.1).ad_start("ad-1", 5, 1)
+                      .at(20.1).ad_complete().at(20.2).session_complete()))
 variant("ad-break-not-closed/at-next-break", "ad-break-not-closed",
-        Expect(E, 6, "break 1 still open at the next adBreakStart"), lambda: CASES["ad-break-nested"][0]().calls)
+        Expect(E, 6, "break 1 still open at the next adBreakStart"), lambda: CASES["ad-break-nested"][0]().calls,
+        also=("ad-break-nested",))
 
 
 @case("ad-end-without-start", Expect(E, 4, "adComplete in break 1 with no open ad"),
@@ -762,6 +785,131 @@ variant("clock-skew/ahead", "clock-skew", Expect(W, 0, "ts is 400 s ahead of the
         lambda: [replace(c, time=c.time - 400) for c in calls(played(vod(), 15).at(15).session_end())])
 
 
+# == added from real traffic (issue 10) ==============================================================
+
+
+def _start_stamped(cs: list[Call], late_ms: int) -> list[Call]:
+    """The sessionStart stamped `late_ms` after t=0: a player that held the sessions call back."""
+    body = body_of(cs[0])
+    body["playerTime"]["ts"] = START_TS + late_ms
+    return [replace(cs[0], request_body=json.dumps(body).encode()), *cs[1:]]
+
+
+@case("events-before-start", Expect(W, 1, "1 event from call 1 on stamped up to 2.0 s before their sessionStart"))
+def _events_before_start(broken):
+    """The neighbour is Adobe's Web SDK: it re-stamps sessionStart 20-80 ms after what it queued."""
+    return _start_stamped(calls(played(vod(), 15).at(15).session_end()), 3000 if broken else 1500)
+
+
+variant("events-before-start/beyond-the-window", "events-before-start",
+        Expect(E, 1, "2 events from call 1 on stamped up to 11.0 s before their sessionStart"),
+        lambda: _start_stamped(calls(played(vod(), 25).at(25).session_end()), 12_000))
+
+
+def _two_midrolls(second_index: int, second_pod_second: float | None = None) -> Script:
+    s = played(vod(60), 15)
+    _midroll(s, 15)
+    s.wait(10, 10)
+    s.at(s.t).ad_break_start(second_index, s.playhead if second_pod_second is None else second_pod_second)
+    s.at(s.t + 0.1).ad_start("ad-2", 5, 1).at(s.t + 5).ad_complete().at(s.t + 0.1).ad_break_complete()
+    return s.at(s.t + 0.1).play().wait(5).session_end()
+
+
+@case("ad-pod-index", Expect(W, 8, "podIndex 1 repeats after 1 (break 1)"))
+def _ad_pod_index(broken):
+    return calls(_two_midrolls(1 if broken else 2))
+
+
+variant("ad-pod-index/goes-down", "ad-pod-index", Expect(W, 8, "podIndex 0 goes down after 1 (break 1)"),
+        lambda: calls(_two_midrolls(0)))
+
+
+def test_a_post_roll_sent_as_pod_index_minus_one_is_no_repeat():
+    assert serious(check(calls(_two_midrolls(-1)))) == []
+
+
+@case("ad-pod-second", Expect(W, 8, "podSecond 5 but the break starts at playhead 24"))
+def _ad_pod_second(broken):
+    """The broken player sends the break's length (5 s) where its position belongs; 2 s off is fine."""
+    return calls(_two_midrolls(2, 5 if broken else 26))
+
+
+@case("placeholder-value", Expect(W, 0, "channel is 'N/A': a placeholder, not a value"))
+def _placeholder_value(broken):
+    return calls(played(vod(**{"media.channel": "N/A" if broken else "NA-sports"}), 15).at(15).session_end())
+
+
+for _field, _key, _value, _said in [("media.id", "media.id", "undefined", "content id is 'undefined'"),
+                                    ("visitor", "visitor.marketingCloudUserId", "null", "Experience Cloud id is 'null'"),
+                                    ("blank", "media.name", "", "content name is ''")]:
+    variant(f"placeholder-value/{_field}", "placeholder-value", Expect(W, 0, _said),
+            lambda key=_key, value=_value: calls(played(vod(**{key: value}), 15).at(15).session_end()))
+
+
+@case("ping-rate", Expect(W, 2, "content pinged 61 times in 60 s from call 2 on (every 1.0 s); Adobe asks for 10 s"))
+def _ping_rate(broken):
+    """The ad interval (1 s) left on in content; the neighbour pings every 5 s, still allowed."""
+    s = vod(120).at(1).play()
+    every = 1 if broken else 5
+    for k in range(1, 70 // every + 1):
+        s.at(1 + k * every).ping()
+    return calls(s.at(75).session_end())
+
+
+def _batch(script: Script, *, flagged: bool, status: int) -> list[Call]:
+    """The session as one downloaded batch: a JSON array of its events POSTed to /sessions."""
+    events = [body_of(c) for c in calls(script)]
+    if flagged:
+        events[0]["params"]["media.downloaded"] = True
+    return [Call("POST", sessions_url(), json.dumps(events).encode(), status, (), (), b"", START_TS / 1000 + 3600)]
+
+
+@case("downloaded-not-flagged", Expect(E, 0, "an array of events posted to /sessions whose sessionStart lacks "
+                                          "media.downloaded: true", session="(downloaded 1)"))
+def _downloaded_not_flagged(broken):
+    return _batch(played(vod(), 15).at(15).session_end(), flagged=not broken, status=400 if broken else 201)
+
+
+# == Media Edge body ================================================================================
+# The Edge API's own checks; every timeline rule above holds for Edge sessions unchanged
+# (tests/test_protocols.py plays every scenario over both protocols).
+
+
+@case("edge-path-mismatch", Expect(E, 2, "path action 'pauseStart' but xdm.eventType names 'ping'"))
+def _edge_path_mismatch(broken):
+    cs = edge_calls(played(vod(), 15).at(15).session_end())
+    if broken:
+        cs[2] = replace(cs[2], url=cs[2].url.replace("/va/v1/ping?", "/va/v1/pauseStart?"))
+    return cs
+
+
+@case("edge-timestamp", Expect(E, 2, "timestamp '2025-11-26T00:00:10' has no UTC offset"))
+def _edge_timestamp(broken):
+    cs = edge_calls(played(vod(), 15).at(15).session_end())
+    if broken:
+        cs[2] = with_xdm(cs[2], timestamp="2025-11-26T00:00:10")
+    return cs
+
+
+variant("edge-timestamp/not-iso", "edge-timestamp", Expect(E, 2, "timestamp 'yesterday' is not an ISO 8601"),
+        lambda: [*(cs := edge_calls(played(vod(), 15).at(15).session_end()))[:2],
+                 with_xdm(cs[2], timestamp="yesterday"), *cs[3:]])
+
+
+@case("edge-config-missing", Expect(E, 0, "no configId in the URL of sessionStart"))
+def _edge_config_missing(broken):
+    cs = edge_calls(played(vod(), 15).at(15).session_end())
+    if broken:
+        cs[0] = replace(cs[0], url=cs[0].url.split("?")[0])
+    return cs
+
+
+variant("edge-config-missing/event", "edge-config-missing",
+        Expect(W, 2, "no configId in the URL of ping; reported once per session"),
+        lambda: [*(cs := edge_calls(played(vod(), 15).at(15).session_end()))[:2],
+                 replace(cs[2], url=cs[2].url.split("?")[0]), *cs[3:]])
+
+
 # == the tests =======================================================================================
 
 
@@ -776,7 +924,11 @@ def assert_fired(rule_id: str, probe: Probe, monkeypatch) -> None:
     found = of(tracker, rule_id, probe.expect.severity)
     assert found, f"{rule_id} did not fire as {probe.expect.severity.label}; got " \
                   f"{[(f.rule, f.severity.label, f.call, f.message) for f in tracker.findings]}"
+    assert len(found) == 1, f"one planted defect, {len(found)} {rule_id} findings: {found}"
     first = found[0]
+    others = [(f.rule, f.call, f.message) for f in serious(tracker)
+              if f is not first and f.rule not in probe.allow]
+    assert others == [], f"one planted defect, more findings than {rule_id}'s: {others}"
     assert (first.call, first.session) == (probe.expect.call, probe.expect.session), first
     if first.session in tracker.sessions:  # the finding points at the entry it is about
         entry = tracker.sessions[first.session].entries[first.call]

@@ -552,7 +552,7 @@ def mutated_bodies(draw):
     return kind, body
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(mutated_bodies())
 def test_fast_path_and_jsonschema_agree_on_bodies(schemas, case):
     kind, body = case
@@ -577,15 +577,18 @@ def holds_overflow(value) -> bool:
 
 
 def answer(schema, documents, oracle, value) -> bool:
-    """jsonschema-rs's answer, or jsonschema's (`oracle`) where jsonschema-rs refuses the value,
-    as SchemaSet.validate does: only a value holding an Overflow may be refused."""
+    """jsonschema-rs's answer, or jsonschema's (`oracle`) where jsonschema-rs cannot judge the
+    value, as SchemaSet.validate does: only a value holding an Overflow may be refused, and a "no"
+    for one is only a reason to ask jsonschema (jsonschema-rs 0.61 reads a float subclass as the
+    float it is and says no to inf, where jsonschema accepts it as a number)."""
     quick = fast_check(schema, documents)
     assert quick is not None
     try:
-        return quick(value)
+        fast = quick(value)
     except ValueError:
         assert holds_overflow(value), value
         return oracle(value)
+    return oracle(value) if not fast and holds_overflow(value) else fast
 
 KEYWORD_SCHEMA = {
     "type": ["object", "array", "number", "string", "null", "boolean"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 
 import pytest
 
@@ -110,7 +111,8 @@ def test_an_event_failing_its_schema_gets_400_with_the_message_in_the_body(sink)
     unknown = client.post(f"{API}/api/v1/sessions/{sid}/events", event_body("resume", 1))
     assert unknown.status == 400 and b"not a documented event type" in unknown.body
     wait_for(lambda: proxy.tracker.calls == 3)
-    assert {"schema", "http-error"} <= {f.rule for f in proxy.tracker.findings}
+    # the 400s are explained by the bodies' findings: one defect, one finding each
+    assert {(f.rule, f.call) for f in proxy.tracker.findings} == {("schema", 1), ("unknown-event-type", 2)}
 
 
 def test_events_for_an_unknown_sid_get_404(sink):
@@ -190,3 +192,105 @@ def test_team_schemas_tighten_the_findings_not_the_answers(confdir, tmp_path):
         wait_for(lambda: proxy.tracker.calls == 1)
     schema = [f for f in proxy.tracker.findings if f.rule == "schema" and f.session == sid]
     assert schema and schema[0].path == "$.customMetadata"
+
+
+# == Media Edge ======================================================================================
+
+EDGE = "http://edge.example.com"
+ORIGIN = "https://page.example"
+EDGE_HEADERS = {"Origin": ORIGIN, "Content-Type": "text/plain; charset=UTF-8"}  # as the Web SDK sends
+
+
+def edge_body(kind: str, sid: str | None = None, playhead: int = 0, **media) -> bytes:
+    collection = {"playhead": playhead, **media}
+    if sid is not None:
+        collection["sessionID"] = sid
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return json.dumps({"events": [{"xdm": {"eventType": f"media.{kind}", "timestamp": now,
+                                           "mediaCollection": collection}}]}).encode()
+
+
+SESSION_DETAILS = {"name": "edge-1", "friendlyName": "Edge episode", "contentType": "vod", "length": 60,
+                   "playerName": "html5", "channel": "web"}
+
+
+def assert_edge_cors(answer) -> None:
+    assert answer.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert answer.headers["Access-Control-Allow-Credentials"] == "true"
+
+
+def edge_start(client, path: str = "/ee/v1/interact") -> tuple[object, str]:
+    answer = client.post(f"{EDGE}{path}?configId=ds-1", edge_body("sessionStart", sessionDetails=SESSION_DETAILS),
+                         EDGE_HEADERS)
+    assert answer.status == 200, answer.body
+    handles = {h["type"]: h for h in json.loads(answer.body)["handle"]}
+    sid = handles["media-analytics:new-session"]["payload"][0]["sessionId"]
+    assert re.fullmatch("[0-9a-f]{64}", sid)
+    return answer, sid
+
+
+@pytest.mark.parametrize("path", ["/ee/v1/interact", "/ee/va/v1/sessionStart", "/ee/or2/va/v1/sessionStart"])
+def test_a_media_edge_start_gets_200_with_a_new_session_handle_and_credentialed_cors(sink, path):
+    proxy, client = sink
+    answer, sid = edge_start(client, path)
+    assert answer.headers["Content-Type"] == "application/json"
+    assert_edge_cors(answer)
+    event = client.post(f"{EDGE}/ee/or2/va/v1/play?configId=ds-1", edge_body("play", sid), EDGE_HEADERS)
+    assert (event.status, event.body) == (204, b"")
+    assert_edge_cors(event)
+    wait_for(lambda: proxy.tracker.calls == 2)
+    session = proxy.tracker.sessions[sid]
+    assert (session.protocol, session.media["id"], session.calls) == ("media-edge", "edge-1", 2)
+    assert proxy.tracker.findings == []
+
+
+def test_with_the_pages_org_the_sink_stores_the_identity_cookie_the_web_sdk_reads(confdir):
+    with running_proxy(confdir, sink=True, options={"playhead_sink_org": "ABC123@AdobeOrg"}) as proxy:
+        client = ProxyClient(proxy.listen_address)
+        answer, _ = edge_start(client)
+        client.close()
+    handles = {h["type"]: h["payload"] for h in json.loads(answer.body)["handle"]}
+    assert [c["key"] for c in handles["state:store"]] == ["kndctr_ABC123_AdobeOrg_identity",
+                                                          "kndctr_ABC123_AdobeOrg_cluster"]
+    assert handles["locationHint:result"] == [{"scope": "EdgeNetwork", "hint": "or2", "ttlSeconds": 1800}]
+
+
+@pytest.mark.parametrize("path, body, status, name", [
+    ("/ee/va/v1/play", lambda sid: edge_body("play", sid, playhead=1.5), 400,
+     "$.events[0].xdm.mediaCollection.playhead"),
+    ("/ee/va/v1/pauseStart", lambda sid: edge_body("play", sid), 400, "$.events[0].xdm.eventType"),
+    ("/ee/va/v1/play", lambda sid: edge_body("play", "0" * 64), 404, None),
+])
+def test_media_edge_errors_are_rfc_7807_problem_documents(sink, path, body, status, name):
+    proxy, client = sink
+    _, sid = edge_start(client)
+    answer = client.post(f"{EDGE}{path}?configId=ds-1", body(sid), EDGE_HEADERS)
+    assert answer.status == status
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert_edge_cors(answer)
+    problem = json.loads(answer.body)
+    assert problem["type"] == f"https://ns.adobe.com/aep/errors/va-edge-0{status}-{status}"
+    assert problem["status"] == status and problem["title"] and problem["detail"]
+    if name is not None:
+        assert name in [d["name"] for d in problem["report"]["details"]]
+
+
+def test_an_interact_that_is_not_media_passes_through_to_its_server(confdir):
+    with upstream_server() as up, running_proxy(confdir, sink=True) as proxy:
+        up.answers["/ee/v1/interact?configId=ds-1"] = (200, b'{"handle": []}')
+        client = ProxyClient(proxy.listen_address)
+        page_view = json.dumps({"events": [{"xdm": {"eventType": "web.webpagedetails.pageViews"}}]}).encode()
+        answer = client.post(f"{up.url}/ee/v1/interact?configId=ds-1", page_view, EDGE_HEADERS)
+        client.close()
+    assert (answer.status, answer.body) == (200, b'{"handle": []}')
+    assert [(r.method, r.path) for r in up.requests] == [("POST", "/ee/v1/interact?configId=ds-1")]
+    assert proxy.tracker.calls == 0
+
+
+def test_a_media_edge_preflight_gets_credentialed_cors(sink):
+    _, client = sink
+    answer = client.request("OPTIONS", f"{EDGE}/ee/va/v1/play?configId=ds-1",
+                            headers={"Origin": ORIGIN, "Access-Control-Request-Headers": "content-type"})
+    assert (answer.status, answer.body) == (200, b"")
+    assert_edge_cors(answer)
+    assert answer.headers["Access-Control-Allow-Headers"] == "content-type"

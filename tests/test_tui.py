@@ -74,7 +74,7 @@ async def test_selecting_a_session_shows_its_timeline_and_lanes():
         header, *lane_lines = lines(app, app.lanes)
         assert "04040404" in header and "demo-vod-002" in header and "Harbour Lights, episode 2" in header
         timeline = "\n".join(lines(app, app.timeline))
-        assert re.search(r"adStart.*●1", timeline) and re.search(r"adComplete.*●1", timeline)
+        assert re.search(r"adStart.*●1", timeline) and not re.search(r"adComplete.*●", timeline)
         lanes = {row.split()[0]: row for row in lane_lines if row.strip()}
         assert "█" in lanes["ad"] and "█" not in lanes["ad-break"]  # an ad with no break around it
         assert "!" in lanes["findings"]
@@ -189,7 +189,7 @@ async def test_enter_on_a_finding_jumps_to_its_call():
         await pilot.press("enter")
         await pilot.pause()
         app.findings.focus()
-        await pilot.press("home")  # newest first: the adComplete of call 13
+        await pilot.press("home")  # the one finding: the adStart of call 3
         hint = "\n".join(lines(app, app.query_one("#hint")))
         assert "ad-outside-break" in hint and "fix" in hint
         await pilot.press("enter")
@@ -198,7 +198,7 @@ async def test_enter_on_a_finding_jumps_to_its_call():
         assert app.timeline.session.sid == sid_of("ad-outside-break")
         assert "04040404" in cursor_line(app, app.sessions_table)
         row = cursor_line(app, app.timeline)
-        assert row.split()[0] == "13" and "adComplete" in row and "●1" in row
+        assert row.split()[0] == "3" and "adStart" in row and "●1" in row
 
 
 @pilot_test
@@ -250,6 +250,35 @@ async def test_call_detail_marks_the_schema_error_path():
         marked = [line for line in lines(app) if '"media.ad.podPosition": "1"' in line]
         assert marked and "◀" in marked[0]
         assert not any("◀" in line for line in lines(app) if '"media.ad.id"' in line)
+
+
+@pilot_test
+async def test_a_media_edge_session_is_listed_via_edge_and_its_detail_marks_the_edge_path():
+    from playhead.simulate import EDGE_SCENARIOS
+
+    calls = scenario_as_calls(EDGE_SCENARIOS["edge-vod-clean"], "ed" * 32, 1_764_115_200_000)
+    index = next(i for i, c in enumerate(calls) if b'"media.adStart"' in c.request_body)
+    body = json.loads(calls[index].request_body)
+    body["events"][0]["xdm"]["mediaCollection"]["advertisingDetails"]["podPosition"] = "1"
+    calls[index].request_body = json.dumps(body).encode()
+    tracker = Tracker()
+    tracker.feed_all(calls)
+    tracker.finish()
+    finding = next(f for f in tracker.findings if f.rule == "schema")
+    assert finding.path == "$.events[0].xdm.mediaCollection.advertisingDetails.podPosition"
+
+    app = dashboard(tracker)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        row = next(line for line in lines(app) if "edededed" in line)
+        assert re.search(r"edededed\s+Edge\s+demo-vod-001", row), row
+        app.jump_to(finding)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CallDetail)
+        marked = [line for line in lines(app) if '"podPosition": "1"' in line]
+        assert marked and "◀" in marked[0]
+        assert not any("◀" in line for line in lines(app) if '"playerName"' in line)
 
 
 @pilot_test

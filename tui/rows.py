@@ -16,7 +16,9 @@ from rich.text import Text
 
 from ..core.findings import Finding, Severity
 from ..core.model import Entry, Session
-from ..core.rules.playhead import DAY, is_live
+from ..core.rules.playhead import DAY
+from ..core.protocols import by_name
+from ..core.vocab import is_live
 from ..io.reports.safe import literal, show
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -119,7 +121,7 @@ def playhead_cell(session: Session) -> Text:
     """'12.0 / 60' for VOD; 'live 14:03:22' for live, whose playhead is seconds since midnight UTC."""
     playhead = session.playhead
     length = session.media["length"]
-    if is_live(session.params) and playhead is not None and 0 <= playhead < DAY:
+    if is_live(session.info) and playhead is not None and 0 <= playhead < DAY:
         h, rest = divmod(int(playhead), 3600)
         return Text(f"live {h:02d}:{rest // 60:02d}:{rest % 60:02d}")
     left = "-" if playhead is None else f"{playhead:.1f}"
@@ -156,6 +158,7 @@ SESSION_COLUMNS: tuple[tuple[str, int, str], ...] = (
     # (heading, width (0 = shares the rest), justify)
     ("", 1, "left"),
     ("session", 8, "left"),
+    ("via", 4, "left"),
     ("media", 0, "left"),
     ("problem", 0, "left"),
     ("type", 5, "left"),
@@ -172,6 +175,7 @@ def session_cells(session: Session, now: float, problem: Text) -> list[Text]:
     return [
         state_icon(session),
         Text(short_sid(session.sid)),
+        Text(by_name(session.protocol).short, style="dim"),
         media_cell(session),
         problem,
         Text(show(session.media["contentType"])),

@@ -60,7 +60,7 @@ def make_app(source: Source) -> Flask:
                        **{severity.label: n for severity, n in totals(tracker).items()}}
             protocols: dict[str, int] = {}
             for session in tracker.sessions.values():
-                name = protocol(session)
+                name = session.protocol
                 protocols[name] = protocols.get(name, 0) + 1
             reset = tracker.generation
         return {"tool": "playhead", "version": __version__, **source.setup(),
@@ -153,10 +153,6 @@ def make_app(source: Source) -> Flask:
     return app
 
 
-def protocol(session: Session) -> str:
-    return getattr(session, "protocol", "media-collection")
-
-
 def closed(session: Session) -> bool:
     """Closed by sessionComplete/sessionEnd, or about to be: the engine holds the newest events
     a moment to put them in ts order (SPEC §4), and a test waiting for the session to close
@@ -172,8 +168,7 @@ def closed(session: Session) -> bool:
 
 def session_item(session: Session) -> dict[str, Any]:
     """A session as GET /v1/sessions lists it: the JSON report's object, its state and protocol."""
-    return {**session_object(session, session.counts), "state": session.state, "protocol": protocol(session),
-            "closed": closed(session)}
+    return {**session_object(session, session.counts), "state": session.state, "closed": closed(session)}
 
 
 def call_item(entry: Entry) -> dict[str, Any]:

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..core import vocab
 from ..core.findings import Finding
+from ..core.protocols.media_collection import PARAMS as MC_PARAMS
 from ..core.model import Entry, Session
 from ..core.tracker import Tracker, Update
 from .format import Checklist, EventMatch, FindingMatch, Step
@@ -21,18 +23,26 @@ PASSED, FAILED, INCOMPLETE = "passed", "failed", "incomplete"
 CLOSERS = frozenset(("sessionComplete", "sessionEnd"))
 
 
+# Checklists name details as Adobe's Media Collection API does (the names Adobe's pages use);
+# the engine keeps them in its neutral vocabulary, the same for every protocol.
+FIELDS: dict[str, str] = {key: field for names in MC_PARAMS.values() for key, field in names.items()}
+FIELDS["media.qoe.bitrate"] = vocab.BITRATE
+
+
 def param(entry: Entry, key: str) -> Any:
-    """An event parameter by its Media Collection name (`media.ad.podIndex`, `media.qoe.bitrate`):
-    every read of an event's details by a checklist goes through here, so that one function
-    follows the engine when it moves details out of the wire body."""
-    event = entry.event or {}
-    where = event.get("qoeData") if key.startswith("media.qoe.") else event.get("params")
-    return where.get(key) if isinstance(where, dict) else None
+    """An event detail by its Media Collection name (`media.ad.podIndex`, `media.qoe.bitrate`),
+    whichever protocol carried the event."""
+    if key == "media.state.name":  # a state's start or end names one state
+        names = entry.details.get(vocab.STATES_STARTED) or entry.details.get(vocab.STATES_ENDED) or [None]
+        return names[0]
+    field = FIELDS.get(key)
+    return entry.details.get(field) if field is not None else None
 
 
 def session_detail(session: Session, key: str) -> Any:
     """A sessionStart detail (`media.contentType`, `media.downloaded`), the same way."""
-    return session.params.get(key)
+    field = FIELDS.get(key)
+    return session.info.get(field) if field is not None else None
 
 
 @dataclass(frozen=True, slots=True)

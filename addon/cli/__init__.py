@@ -33,6 +33,19 @@ def dashboard(entry: str, instead: str):
     return getattr(launch, entry)
 
 
+def need_terminal() -> None:
+    """The dashboard draws on a terminal and reads keys from it: without one (`view f >file`,
+    `</dev/null`, a CI job) it drew escape codes into a file and spun on a core until killed."""
+    for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)):
+        try:
+            tty = stream is not None and stream.isatty()
+        except (OSError, ValueError):
+            tty = False
+        if not tty:
+            raise UsageError(f"the dashboard needs a terminal and {name} is not one; for a report use "
+                             "`playhead check FILE...`, for the proxy alone `playhead proxy --headless`")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playhead",

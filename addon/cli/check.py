@@ -89,6 +89,15 @@ def run(args: argparse.Namespace) -> int:
     from ..io.reports import format_for_path, render, write_report
     from ..io.reports.safe import literal
 
+    from ..io.output import OutputError, check_writable, why
+
+    if args.output is not None:
+        if args.format is not None and args.format != format_for_path(args.output):
+            raise UsageError(f"-o {args.output}: extension does not match --format {args.format}")
+        try:
+            check_writable(args.output)  # before the work, not after it
+        except OutputError as exc:
+            raise UsageError(f"-o {literal(str(exc))}") from None
     tracker = Tracker(schemas=load_schemas(args.schemas), config=tracker_config(args))
     watch = _watch(tracker, args)
     unreadable = False
@@ -116,17 +125,35 @@ def run(args: argparse.Namespace) -> int:
         from ..io.reports.checklists import with_checklists
 
         result = with_checklists(tracker, watch.results(final=True))
-    if args.output is not None:
-        if args.format is not None and args.format != format_for_path(args.output):
-            raise UsageError(f"-o {args.output}: extension does not match --format {args.format}")
-        write_report(result, args.output)
-    else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.stdout.write(render(result, args.format or "text", color=color))
+    try:
+        if args.output is not None:
+            if args.format is not None and args.format != format_for_path(args.output):
+                raise UsageError(f"-o {args.output}: extension does not match --format {args.format}")
+            write_report(result, args.output)
+        else:
+            color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            sys.stdout.write(render(result, args.format or "text", color=color))
+            sys.stdout.flush()
+    except OutputError as exc:
+        raise UsageError(f"-o {literal(str(exc))}") from None
+    except OSError as exc:  # stdout: a full disk, a closed pipe
+        _silence_stdout()
+        raise UsageError(f"stdout: cannot write ({why(exc)})") from None
     if unreadable:
         return 2
     unfinished = any(r.status != "passed" for r in getattr(result, "checklists", ()))
     return max(exit_code(tracker.findings, args.fail_on), 1 if unfinished else 0)
+
+
+def _silence_stdout() -> None:
+    """After a failed write to stdout, point it at /dev/null: Python's own flush at exit would
+    otherwise print a second error (and a traceback) about the same stream."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _watch(tracker, args: argparse.Namespace):

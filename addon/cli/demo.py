@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from ..core.retention import DEFAULT_LIVE_CAP
-from . import dashboard
+from . import dashboard, need_terminal
 from .check import add_max_calls_option, add_schemas_option
 from .checklists import add_panel_options
 from .proxy import check_listen
@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    need_terminal()
     check_listen(args, "the demo proxy")
     run_demo = dashboard("run_demo", "try `playhead simulate --list`")
     if args.speed is None:

@@ -7,6 +7,7 @@ stops the proxy cleanly, which closes every open session and writes `--report`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import os
 import signal
@@ -14,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import UsageError, dashboard
+from . import UsageError, dashboard, need_terminal
 from ..core.retention import DEFAULT_LIVE_CAP
 from .check import add_max_calls_option, add_schemas_option, tracker_config
 from .checklists import add_panel_options
@@ -25,14 +26,17 @@ WAIT_STEP = 0.5  # seconds between checks that the proxy thread is still alive
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "proxy", help="run the proxy with the dashboard (or --headless); the default command",
-        description="Run an intercepting proxy (mitmproxy) that checks Adobe Media Collection API "
-                    "traffic as it passes. Point the device's HTTP proxy at --listen-host:--port and "
+        description="Run an intercepting proxy (mitmproxy) that checks Adobe's streaming-media tracking "
+                    "(Media Collection and Media Edge APIs) as it passes. Point the device's HTTP proxy at --listen-host:--port and "
                     "install mitmproxy's CA from http://mitm.it through the proxy.")
     p.add_argument("--listen-host", default="127.0.0.1", metavar="HOST",
                    help="address to listen on (default 127.0.0.1; anything else is reachable from the network)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0: any free port)")
     p.add_argument("--sink", action="store_true",
-                   help="answer the API locally like the collection server; nothing reaches Adobe")
+                   help="answer the media APIs locally like Adobe's servers; nothing reaches Adobe")
+    p.add_argument("--sink-org", default="", metavar="ORG",
+                   help="with --sink: the IMS org of a Web SDK page (XXXX@AdobeOrg), so the sink stores "
+                        "the identity cookie the SDK looks for (else it warns on every call)")
     p.add_argument("--record", type=Path, metavar="FILE",
                    help="append every captured API call to this JSON Lines recording")
     p.add_argument("--report", type=Path, metavar="FILE",
@@ -58,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
 
         print(script_path())
         return 0
+    if not args.headless:
+        need_terminal()
     check_listen(args, "the proxy")
     runner = _runner(args)
     if not args.headless:
@@ -75,7 +81,12 @@ def _is_loopback(host: str) -> bool:
 
 
 def check_listen(args: argparse.Namespace, what: str) -> None:
-    """--port must be a port; anything but loopback is said aloud (SPEC §1)."""
+    """--port must be a port; anything but loopback is said aloud (SPEC §1). An IPv4 address
+    written as IPv6 (`::ffff:127.0.0.1`) is the IPv4 one: an IPv6 socket cannot bind to it."""
+    with contextlib.suppress(ValueError):
+        mapped = getattr(ipaddress.ip_address(args.listen_host.strip("[]")), "ipv4_mapped", None)
+        if mapped is not None:
+            args.listen_host = str(mapped)
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: not a port number (0-65535)")
     api_port = getattr(args, "api_port", None)
@@ -101,6 +112,7 @@ def _runner(args: argparse.Namespace):
         return ProxyRunner(listen_host=args.listen_host, port=args.port, sink=args.sink,
                            record=args.record, report=args.report, schemas=args.schemas,
                            hosts=args.hosts, config=tracker_config(args), log=sys.stderr,
+                           options={"playhead_sink_org": args.sink_org},
                            api_port=args.api_port, checklists=checked_checklist_dirs(args))
     except SchemaLoadError as exc:
         raise UsageError(str(exc)) from None
@@ -133,16 +145,20 @@ def run_headless(runner) -> int:
 
 
 def _banner(runner) -> str:
+    from ..io.reports.safe import literal
+
     host, port = runner.listen_address
     mode = "sink mode: the API is answered here, nothing reaches Adobe" if runner.sink else "forward mode"
     lines = [
         f"playhead proxy listening on {host}:{port} ({mode})",
         f"  device: HTTP proxy {host}:{port}; install mitmproxy's CA from http://mitm.it through the proxy",
     ]
-    lines.append(f"  automation API: http://playhead.api/v1/ through the proxy"
+    lines.append("  automation API: http://playhead.api/v1/ through the proxy"
                  + (f", http://{runner.api_address[0]}:{runner.api_address[1]}/v1/" if runner.api_address else ""))
     if runner.record:
         lines.append(f"  recording to {runner.record}")
+        if runner.addon.record_notice:
+            lines.append(f"  {literal(runner.addon.record_notice)}")
     if runner.report:
         lines.append(f"  report to {runner.report} on exit")
     lines.append("  findings below as they happen; Ctrl-C to stop")
@@ -151,14 +167,15 @@ def _banner(runner) -> str:
 
 def stop_and_summarise(runner) -> int:
     """Stop the proxy (headless or under the dashboard) and leave its one line on the console:
-    the run's summary (exit 0), or why it could not stop cleanly (exit 1)."""
+    the run's summary (exit 0), why the report could not be written (exit 2, as for any output
+    that cannot be written), or why it could not stop cleanly (exit 1)."""
     from ..proxy.runner import ProxyError
 
     try:
         runner.stop()
     except ProxyError as exc:
         print(f"playhead: {exc}", file=sys.stderr)
-        return 1
+        return 2 if runner.addon.report_error else 1
     print(_summary(runner), file=sys.stderr)
     return 0
 

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _registry():
-    from ..core import rules  # noqa: F401 - importing registers every rule
+    from ..core import protocols, rules  # noqa: F401 - importing registers every rule
     from ..core.findings import REGISTRY
 
     return REGISTRY

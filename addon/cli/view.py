@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..core.retention import DEFAULT_LIVE_CAP
-from . import dashboard
+from . import dashboard, need_terminal
 from .check import add_max_calls_option, add_schemas_option
 from .checklists import add_panel_options
 
@@ -23,5 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    need_terminal()
     run_view = dashboard("run_view", "use `playhead check`")
     return run_view(args)

@@ -1,4 +1,4 @@
-"""`Call`: one captured HTTP exchange of the Media Collection API, the only thing the engine eats.
+"""`Call`: one captured HTTP exchange of a media tracking API, the only thing the engine eats.
 
 Readers (HAR, flow files, recordings) and the live proxy all turn what they see into Calls, so
 live and offline runs share every line of validation.
@@ -6,40 +6,33 @@ live and offline runs share every line of validation.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
+if TYPE_CHECKING:
+    from .protocols import Route
+
 Headers = tuple[tuple[str, str], ...]
-
-API_PATH = "/api/v1/sessions"  # in every Media Collection API path: the cheap first test
-# /api/v1/sessions (sessionStart) or /api/v1/sessions/{sid}/events, at the end of the path.
-_ROUTE = re.compile(r"/api/v1/sessions(?:/([^/?#]+)/events)?/?$")
-
 
 _UNKNOWN = object()  # Call._route before it is worked out
 
 
-class Endpoint(Enum):
-    SESSIONS = "sessions"
-    EVENTS = "events"
+def classify(path: str) -> Route | None:
+    """Which protocol's API call a request path is, matched by path (hosts are customer
+    specific): a `Route` (protocol, start or event, and what the path names), or None."""
+    return _router()(path)
 
 
-def classify(path: str) -> tuple[Endpoint, str | None] | None:
-    """Which API endpoint a request path is, matched by path (hosts are customer specific).
+@functools.cache
+def _router() -> Callable[[str], Route | None]:
+    """core.protocols.route, imported on first use: the adapters import this module."""
+    from .protocols import route  # noqa: PLC0415
 
-    Returns (SESSIONS, None), (EVENTS, sid) or None for anything else.
-    """
-    if API_PATH not in path:
-        return None  # almost everything a proxy sees: no need to look closer
-    if "?" in path:
-        path = path.split("?", 1)[0]
-    m = _ROUTE.search(path)
-    if m is None:
-        return None
-    sid = m.group(1)
-    return (Endpoint.SESSIONS, None) if sid is None else (Endpoint.EVENTS, sid)
+    return route
 
 
 def header(headers: Headers | None, name: str) -> str | None:
@@ -64,16 +57,6 @@ def url_path(url: str) -> str:
         return urlsplit(url).path
     except ValueError:
         return re.split(r"[?#]", _AUTHORITY.sub("", url, count=1), maxsplit=1)[0]
-
-
-def sid_from_location(location: str | None) -> str | None:
-    """The session id is the last path segment of the 201's Location (absolute or relative)."""
-    if not location:
-        return None
-    path = url_path(location.strip()).rstrip("/")
-    if not re.search(r"/sessions/[^/]+$", path):
-        return None
-    return path.rsplit("/", 1)[-1] or None
 
 
 @dataclass(slots=True)
@@ -108,19 +91,22 @@ class Call:
             return ""
 
     @property
-    def route(self) -> tuple[Endpoint, str | None] | None:
-        """Which API endpoint the path is, whatever the method (see `classify`); worked out once,
-        because readers, the tracker and the body rules all ask."""
+    def route(self) -> Route | None:
+        """Which protocol's call the path is, whatever the method (see `classify`); worked out
+        once, because readers, the tracker and the body rules all ask."""
         route = self._route
         if route is _UNKNOWN:
             route = self._route = classify(self.path)
-        return route
+        return cast("Route | None", route)
 
     @property
-    def endpoint(self) -> tuple[Endpoint, str | None] | None:
+    def endpoint(self) -> Route | None:
         """The route of a POST, the only method the API takes; None for anything else."""
         return self.route if self.method == "POST" or self.method.upper() == "POST" else None
 
     @property
     def location_sid(self) -> str | None:
-        return sid_from_location(header(self.response_headers, "location"))
+        """The session id the answer to this start call names (a Media Collection 201's Location,
+        a Media Edge 200's new-session handle), or None."""
+        route = self.route
+        return route.protocol.start_sid(self) if route is not None else None

@@ -18,7 +18,13 @@ class Config:
     reorder_ms: int = 5000  # the backend reorders within 5 s ...
     reorder_events: int = 10  # ... or 10 events
     clock_skew: float = 300.0  # seconds between ts and the time the call was seen
+    # Adobe's Web SDK stamps sessionStart when it sends it, after the events queued behind it were
+    # stamped: those may precede it by 20-80 ms (reference/alloy-wire.md §3). Under this, no finding.
+    start_restamp_ms: int = 1000
     state_limit: int = 10
+    pod_second_tolerance: float = 2.0  # seconds between a break's podSecond and its playhead
+    fast_ping: float = 5.0  # content pings closer than this ...
+    fast_ping_for: float = 60.0  # ... for this long are ping-rate
     playhead_tolerance: float = 5.0  # seconds past media.length still in range
     pause_drift: float = 1.0  # playhead may move this much while paused / in a break
     rate_tolerance: float = 0.5  # playhead speed off by more than 50 % ...

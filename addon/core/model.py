@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .call import Call
 from .findings import Finding, Severity
 
+NO_DETAILS: dict[str, Any] = {}  # shared by every event without details (pings): never written
+
+# How each protocol's start metadata names a session's media (`Session.media`), filled in by the
+# adapters as they are imported (core/protocols), so this module needs none of them.
+MediaReader = Callable[[dict[str, Any]], dict[str, Any]]
+MEDIA_READERS: dict[str, MediaReader] = {}
+
 
 @dataclass(slots=True)
 class Entry:
-    """One call as part of a session: the parsed event (if any) and what was found about it."""
+    """One call as part of a session: its event in the engine's vocabulary, the body as the device
+    sent it, and what was found about it. The protocol adapter (core/protocols) fills it."""
 
     index: int  # position in the session, arrival order; 0 = sessionStart
     call: Call
-    event: dict[str, Any] | None  # parsed body when it is a JSON object, else None
-    event_type: str | None
-    ts: int | None  # playerTime.ts when it is an integer-valued number
-    playhead: float | None
+    body: Any  # the parsed body (a JSON object) when it could be read, else None
+    event_type: str | None  # core.vocab's name of the event
+    ts: int | None  # epoch ms when the body carried a usable time
+    playhead: float | None  # seconds
+    details: dict[str, Any] = field(default_factory=dict)  # core.vocab fields the body carried
+    sid: str | None = None  # the session id the body names (Media Edge), when it names one
+    ts_suspect: bool = False  # ts is a number but not plausible epoch ms (seconds, microseconds)
+    part: int | None = None  # the event's place in a downloaded batch (one call, a whole session)
     findings: list[Finding] = field(default_factory=list)
     state_after: str = ""  # the session's state label after this event was applied
     body_error: str | None = None  # why the body could not be read as an event, if it could not
@@ -40,12 +53,14 @@ class Session:
     """One playback session, keyed by its sid."""
 
     sid: str
+    protocol: str = "media-collection"  # the name of the protocol that carried it (core/protocols)
     entries: list[Entry] = field(default_factory=list)  # the calls kept in memory, oldest first
     dropped: int = 0  # earlier calls dropped from memory by the cap (core/retention.py)
     findings: list[Finding] = field(default_factory=list)
     spans: list[Span] = field(default_factory=list)
     ping_ts: list[int] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)  # the sessionStart params
+    params: dict[str, Any] = field(default_factory=dict)  # the start's metadata as the wire named it
+    info: dict[str, Any] = field(default_factory=dict)  # the start's details in core.vocab's names
     has_start: bool = False
     closed_by: str | None = None  # "sessionComplete" | "sessionEnd" | None
     state: str = "started"
@@ -59,13 +74,9 @@ class Session:
 
     @property
     def media(self) -> dict[str, Any]:
-        p = self.params
-        return {
-            "id": p.get("media.id"),
-            "name": p.get("media.name"),
-            "contentType": p.get("media.contentType"),
-            "length": p.get("media.length"),
-        }
+        """id, name, contentType and length as the start's metadata gave them (reports' `media`)."""
+        read = MEDIA_READERS.get(self.protocol) or MEDIA_READERS["media-collection"]
+        return read(self.params)
 
     @property
     def calls(self) -> int:

@@ -30,8 +30,9 @@ def _float(text: str) -> float:
     return value if math.isfinite(value) else Overflow(value)
 
 
-def parse_body(body: bytes | None, limit: int) -> dict[str, Any]:
-    """The body as a JSON object, or BodyError saying why not.
+def parse_body(body: bytes | None, limit: int, *, batch: bool = False) -> Any:
+    """The body as a JSON object (or, with `batch`, any JSON value: a downloaded session is an
+    array), or BodyError saying why not.
 
     orjson reads almost every body (~1 µs); whatever it refuses (a BOM, lone surrogate escapes,
     numbers beyond a double, broken JSON) is read again by `json`, which decides and explains."""
@@ -43,7 +44,7 @@ def parse_body(body: bytes | None, limit: int) -> dict[str, Any]:
         value = orjson.loads(body)
     except orjson.JSONDecodeError:
         value = _parse_slowly(body)
-    if not isinstance(value, dict):
+    if not batch and not isinstance(value, dict):
         raise BodyError(f"JSON {type(value).__name__} where an event object was expected")
     return value
 
@@ -77,31 +78,6 @@ def number(value: Any) -> float | None:
     except OverflowError:  # an integer beyond any float: as unusable as Infinity
         return None
     return value if math.isfinite(value) else None
-
-
-_EXACT = 2**53  # integers a float holds exactly
-
-
-def event_fields(event: dict[str, Any]) -> tuple[str | None, int | None, float | None]:
-    """(eventType, ts, playhead) as far as they are usable; the schema reports the rest."""
-    event_type = event.get("eventType")
-    if not isinstance(event_type, str):
-        event_type = None
-    pt = event.get("playerTime")
-    ts = playhead = None
-    if isinstance(pt, dict):
-        t = pt.get("ts")
-        if type(t) is int and -_EXACT < t < _EXACT:  # the usual epoch ms: nothing to check
-            ts = t
-        else:
-            t = number(t)
-            ts = int(t) if t is not None and abs(t) < 1e18 else None
-        p = pt.get("playhead")
-        if type(p) is float and p - p == 0.0:  # finite (inf - inf and NaN - NaN are NaN)
-            playhead = p
-        else:
-            playhead = float(p) if type(p) is int and -_EXACT < p < _EXACT else number(p)
-    return event_type, ts, playhead
 
 
 def mapping(event: dict[str, Any] | None, key: str) -> dict[str, Any]:

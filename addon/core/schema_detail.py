@@ -109,7 +109,7 @@ def _allowed_hint(schema: dict) -> str:
 
 
 @functools.cache
-def _located(cls: type) -> type:
+def _located(cls: Any) -> Any:
     """`cls` with the located keywords swapped in (only those its draft has)."""
     return validators.extend(cls, {k: f for k, f in _LOCATED_KEYWORDS.items() if k in cls.VALIDATORS})
 

@@ -37,7 +37,6 @@ SCHEMA_BASE = "https://playhead.invalid/schemas/"
 A team's schema can `$ref` e.g. `https://playhead.invalid/schemas/defs.json#/$defs/customMetadata`."""
 
 ALL_TYPES_FILE = "all.json"
-_ENVELOPE_REF = SCHEMA_BASE + "defs.json#/$defs/event"
 _MESSAGE_LIMIT = 240
 _SHOW_LIMIT = 60
 _KEY_LIMIT = 120
@@ -206,22 +205,25 @@ def _params_of(schema: Any) -> frozenset[str]:
         return frozenset()
 
 
-def _builtin_documents() -> dict[str, Any]:
+def _builtin_documents(subfolder: str, names: Sequence[str]) -> dict[str, Any]:
     folder = resources.files("playhead.schemas")
+    if subfolder:
+        folder = folder.joinpath(subfolder)
     docs = {}
-    for name in [*EVENT_TYPES, "defs"]:
+    for name in [*names, "defs"]:
         entry = folder.joinpath(name + ".json")
         try:
             docs[name] = json.loads(entry.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise SchemaLoadError(f"built-in schema {name}.json is missing or broken "
+            raise SchemaLoadError(f"built-in schema {subfolder + '/' if subfolder else ''}{name}.json is missing or broken "
                                   f"(reinstall playhead): {exc}") from None
     return docs
 
 
 class SchemaSet:
-    """The compiled schemas of every event type, plus a team's tightening ones. Build it with
-    `SchemaSet.load()`; one instance serves any number of threads (nothing in it changes)."""
+    """The compiled schemas of every event type of one protocol, plus a team's tightening ones.
+    Build it with `SchemaSet.load()` (the Media Collection API's) or through a protocol adapter;
+    one instance serves any number of threads (nothing in it changes)."""
 
     def __init__(self, builtin: dict[str, _Layer], envelope: _Layer,
                  extras: dict[str, list[_Layer]], extras_all: list[_Layer]) -> None:
@@ -231,14 +233,18 @@ class SchemaSet:
                        for t, layers in self._layers.items()}
 
     @classmethod
-    def load(cls, extra_dirs: Sequence[Path] = ()) -> "SchemaSet":
-        """Built-in schemas from the installed package, then each `extra_dirs` folder's
-        `<eventType>.json` (that type) and `all.json` (every documented type). Raises
-        SchemaLoadError naming the file for anything unusable."""
-        docs = _builtin_documents()
-        documents = Documents({SCHEMA_BASE + name + ".json": doc for name, doc in docs.items()})
-        builtin = {t: _Layer(docs[t], None, documents, None) for t in EVENT_TYPES}
-        envelope = _Layer({"$ref": _ENVELOPE_REF}, None, documents, None)
+    def load(cls, extra_dirs: Sequence[Path] = (), *, subfolder: str = "",
+             types: Sequence[str] = EVENT_TYPES, envelope_def: str = "event") -> "SchemaSet":
+        """Built-in schemas from the installed package (`subfolder` of `playhead.schemas`: ""
+        for the Media Collection API, one folder per other protocol: a file per type in `types`
+        plus `defs.json`, whose `envelope_def` judges a body of an unknown type), then each
+        `extra_dirs` folder's `<eventType>.json` (that type) and `all.json` (every documented
+        type). Raises SchemaLoadError naming the file for anything unusable."""
+        docs = _builtin_documents(subfolder, types)
+        base = SCHEMA_BASE + (subfolder + "/" if subfolder else "")
+        documents = Documents({base + name + ".json": doc for name, doc in docs.items()})
+        builtin = {t: _Layer(docs[t], None, documents, None) for t in types}
+        envelope = _Layer({"$ref": f"{base}defs.json#/$defs/{envelope_def}"}, None, documents, None)
         extras: dict[str, list[_Layer]] = {}
         extras_all: list[_Layer] = []
         for folder in extra_dirs:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import vocab as v
 from .model import Entry, Session, Span
-from .parse import mapping, number
+from .parse import number
 
 
 @dataclass(slots=True)
@@ -130,67 +131,64 @@ class StateMachine:
         """Apply one event at `ts` (the entry's ts, or the last known one when it has none)."""
         s = self.state
         kind = entry.event_type
-        if kind == "ping":  # most events: checked first
+        if kind == v.PING:  # most events: checked first
             if s.lifecycle != "ended":
                 self.session.ping_ts.append(ts)
             return
-        params = mapping(entry.event, "params")
+        details = entry.details
         if s.lifecycle == "ended" or kind is None:
             return
-        if s.lifecycle == "complete" and kind != "sessionEnd":
+        if s.lifecycle == "complete" and kind != v.SESSION_END:
             return  # the content is over; stray events do not reopen it
-        if kind == "play":
+        if kind == v.PLAY:
             s.plays += 1
             self._stop_wait(ts)
             s.lifecycle = "playing"
             if s.brk is None and s.content_span is None:
                 s.content_span = self._open("content", ts)
-        elif kind in ("pauseStart", "bufferStart"):
+        elif kind in (v.PAUSE_START, v.BUFFER_START):
             self._stop_content(ts)
             self._stop_wait(ts)
-            s.lifecycle = "paused" if kind == "pauseStart" else "buffering"
-            s.wait_span = self._open("pause" if kind == "pauseStart" else "buffer", ts)
-        elif kind == "adBreakStart":
+            s.lifecycle = "paused" if kind == v.PAUSE_START else "buffering"
+            s.wait_span = self._open("pause" if kind == v.PAUSE_START else "buffer", ts)
+        elif kind == v.AD_BREAK_START:
             self._stop_content(ts)
             self._end_break(ts)
             s.breaks += 1
             s.brk = AdBreak(s.breaks, ts, entry.playhead)
             s.brk.span = self._open("ad-break", ts, f"break {s.breaks}")
-        elif kind == "adStart":
+        elif kind == v.AD_START:
             self._end_ad(ts)
-            position = _int(params.get("media.ad.podPosition"))
-            ad_id = params.get("media.ad.id")
+            position = _int(details.get(v.POD_POSITION))
+            ad_id = details.get(v.AD_ID)
             s.ads += 1
             s.ad = Ad(position, ad_id if isinstance(ad_id, str) else None)
             s.ad.span = self._open("ad", ts, f"ad {ad_id}" if isinstance(ad_id, str) else "ad")
             if s.brk is not None:
                 s.brk.ads += 1
                 s.brk.last_position = position if position is not None else s.brk.last_position
-        elif kind in ("adComplete", "adSkip"):
+        elif kind in (v.AD_COMPLETE, v.AD_SKIP):
             self._end_ad(ts)
-        elif kind == "adBreakComplete":
+        elif kind == v.AD_BREAK_COMPLETE:
             self._end_break(ts)
             if s.lifecycle == "playing":
                 s.lifecycle = "idle"  # content resumes with the next play
-        elif kind == "chapterStart":
+        elif kind == v.CHAPTER_START:
             self._end_chapter(ts)
-            index = _int(params.get("media.chapter.index"))
+            index = _int(details.get(v.CHAPTER_INDEX))
             s.chapter = Chapter(index)
             s.chapter.span = self._open("chapter", ts, f"chapter {index if index is not None else '?'}")
-        elif kind in ("chapterComplete", "chapterSkip"):
+        elif kind in (v.CHAPTER_COMPLETE, v.CHAPTER_SKIP):
             self._end_chapter(ts)
-        elif kind == "stateStart":
-            self._state_start(params.get("media.state.name"))
-        elif kind == "stateEnd":
-            s.active_states.discard(params.get("media.state.name"))
-        elif kind == "statesUpdate":
-            for name in state_names(params.get("statesStart")):
+        elif kind in (v.STATE_START, v.STATE_END, v.STATES_UPDATE):
+            for name in details.get(v.STATES_STARTED, ()):
                 self._state_start(name)
-            for name in state_names(params.get("statesEnd")):
-                s.active_states.discard(name)
-        elif kind in ("sessionComplete", "sessionEnd"):
+            for name in details.get(v.STATES_ENDED, ()):
+                if isinstance(name, str):
+                    s.active_states.discard(name)
+        elif kind in v.CLOSERS:
             self.close_all(ts)
-            s.lifecycle = "complete" if kind == "sessionComplete" else "ended"
+            s.lifecycle = "complete" if kind == v.SESSION_COMPLETE else "ended"
             if self.session.closed_by is None:
                 self.session.closed_by = kind
 
@@ -199,10 +197,3 @@ class StateMachine:
             self.state.active_states.add(name)
             self.state.seen_states.add(name)
 
-
-def state_names(items) -> list[str]:
-    """The `media.state.name`s of a statesUpdate list, ignoring malformed items."""
-    if not isinstance(items, list):
-        return []
-    return [i["media.state.name"] for i in items
-            if isinstance(i, dict) and isinstance(i.get("media.state.name"), str)]

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .config import Config
-from .findings import REGISTRY, Finding, Severity
+from .findings import Finding, Rule, Severity
 from .model import Entry, Session
 from .reorder import ReorderBuffer
 from .state import State, StateMachine
+from .vocab import PING, SESSION_START
 
 if TYPE_CHECKING:
+    from .protocols.base import Protocol
     from .schemas import SchemaSet
 
 Sink = Callable[[Finding, Session | None, Entry | None], None]
@@ -36,8 +38,8 @@ class Family:
     after_close = False
     events: frozenset[str] | None = None  # the event types `event` reacts to; None: every type
 
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+    def __init__(self, ctx: Timeline) -> None:
+        self.ctx = ctx  # typed as the session's Timeline: a rejected start's checks get a Context
 
     def arrive(self, e: Entry) -> None:
         pass
@@ -52,26 +54,67 @@ class Family:
         pass
 
 
-class Context:
-    """What a family can see: config, schemas, the session (None for a call without one), emit."""
+class Run:
+    """One defect that touches a run of calls (events after sessionEnd, a dead sid used again):
+    one finding, on the run's first call, that counts them (SPEC §2 "one defect, one finding").
 
-    def __init__(self, session: Session | None, config: Config, schemas: SchemaSet,
-                 sink: Sink) -> None:
+    The finding is said when the run is over: at the end of the capture, or live once the
+    session has been silent for `hold_seconds`; a run that starts again later is a new finding.
+    `say(first, count)` returns (rule, message) or (rule, message, severity), or None."""
+
+    __slots__ = ("ctx", "say", "first", "count", "seen")
+
+    def __init__(self, ctx: Timeline, say: Callable[[Entry, int], tuple | None]) -> None:
+        self.ctx = ctx
+        self.say = say
+        self.first: Entry | None = None
+        self.count = 0
+        self.seen = 0.0
+
+    def add(self, e: Entry) -> None:
+        if self.first is None:
+            self.first = e
+        self.count += 1
+        self.seen = e.call.time
+
+    def tick(self, now: float) -> None:
+        if self.first is not None and now - self.seen > self.ctx.config.hold_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        first, count = self.first, self.count
+        self.first, self.count = None, 0
+        if first is not None:
+            said = self.say(first, count)
+            if said is not None:
+                self.ctx.emit(said[0], first, said[1], severity=said[2] if len(said) > 2 else None)
+
+
+class Context:
+    """What a family can see about a call: config, the protocol and its schemas, the session
+    (None for a call without one), and `emit`."""
+
+    def __init__(self, session: Session | None, config: Config, protocol: Protocol,
+                 schemas: SchemaSet, sink: Sink) -> None:
         self.session = session
         self.config = config
+        self.protocol = protocol
         self.schemas = schemas
         self._sink = sink
 
-    bad_ts = False  # set when ts is not epoch ms: ts arithmetic would only produce noise
+    bad_ts = False  # a ts that is not epoch ms was seen: ts arithmetic would only produce noise
 
-    def emit(self, rule_id: str, e: Entry | None, message: str, *,
-             severity: Severity | None = None, path: str | None = None) -> Finding:
-        rule = REGISTRY[rule_id]
+    def emit(self, rule: Rule, e: Entry | None, message: str, *, severity: Severity | None = None,
+             path: str | None = None, field: str | None = None) -> Finding:
+        """Report `rule` about call `e`. `field` (a core.vocab name) points the finding at where
+        the body as sent carried that field; `path` says it outright."""
         sev = severity if severity is not None else rule.severity
         if sev not in rule.severities:
-            raise ValueError(f"{rule_id} cannot be {sev.label}")
+            raise ValueError(f"{rule.id} cannot be {sev.label}")
+        if path is None and field is not None and e is not None:
+            path = self.protocol.path(e.event_type, field, e.part)
         finding = Finding(
-            rule=rule_id, severity=sev, message=message,
+            rule=rule.id, severity=sev, message=message,
             session=self.session.sid if self.session else None,
             call=e.index if e else None,
             event_type=e.event_type if e else None,
@@ -83,8 +126,10 @@ class Context:
     def failed(self, hook: Callable, where: str, e: Entry | None, exc: Exception) -> None:
         """A family's hook `where` raised: a failure inside playhead is a finding, never a lost
         call."""
-        name = f"{type(hook.__self__).__name__}.{where}"
-        self.emit("internal-error", e, f"{name} failed: {type(exc).__name__}: {exc}"[:300])
+        from .rules.http import INTERNAL_ERROR  # noqa: PLC0415 - the rules import this module
+
+        name = f"{type(getattr(hook, '__self__', hook)).__name__}.{where}"
+        self.emit(INTERNAL_ERROR, e, f"{name} failed: {type(exc).__name__}: {exc}"[:300])
 
 
 _ROUTES: dict[tuple[tuple[type, ...], str | None, bool], tuple[int, ...]] = {}
@@ -94,15 +139,16 @@ _ROUTES_LIMIT = 4096
 class Timeline(Context):
     """Feeds one session's calls through arrival checks, the reorder window and the timeline."""
 
-    def __init__(self, session: Session, config: Config, schemas: SchemaSet, sink: Sink,
-                 families: list[type[Family]]) -> None:
-        super().__init__(session, config, schemas, sink)
+    def __init__(self, session: Session, config: Config, protocol: Protocol, schemas: SchemaSet,
+                 sink: Sink, families: list[type[Family]]) -> None:
+        super().__init__(session, config, protocol, schemas, sink)
         self.session: Session = session
         self.machine = StateMachine(session)
         self.buffer: ReorderBuffer[Entry] = ReorderBuffer(config.reorder_ms, config.reorder_events)
         self.prev: Entry | None = None  # previous event in timeline order
         self.prev_timed: Entry | None = None  # previous event that had a usable ts ...
         self.prev_ts: int | None = None  # ... and that ts
+        self.start_ts: int | None = None  # the sessionStart's ts, once it arrived with one
         self.families = [f(self) for f in families]
         # Only the hooks a family overrides are called, as bound methods: most families need one
         # or two of the four, and this loop runs for every call.
@@ -125,6 +171,10 @@ class Timeline(Context):
         s.entries.append(e)
         if e.call.time > s.last_seen:
             s.last_seen = e.call.time
+        if e.ts_suspect:
+            self.bad_ts = True
+        if e.index == 0 and e.event_type == SESSION_START:
+            self.start_ts = e.ts
         for hook in self._arrive:
             try:
                 hook(e)
@@ -133,7 +183,7 @@ class Timeline(Context):
         status = e.call.status
         if status is not None and status >= 400:
             return  # the backend did not take it: it is not part of the timeline
-        if e.event_type == "sessionStart" and e.index != 0:
+        if e.event_type == SESSION_START and e.index != 0:
             return  # a sessionStart posted to /events starts nothing (wrong-endpoint says so)
         for ready in self.buffer.push(e.ts, e):
             self._apply(ready)
@@ -154,7 +204,7 @@ class Timeline(Context):
             self.machine.apply(e, ts)
         e.applied = True
         s = self.session
-        if e.event_type != "ping" or not self._label:  # a ping changes no state
+        if e.event_type != PING or not self._label:  # a ping changes no state
             self._label = self.machine.state.label
         e.state_after = s.state = self._label
         if e.playhead is not None:
@@ -164,13 +214,21 @@ class Timeline(Context):
                 s.first_ts = e.ts
             if s.last_ts is None or e.ts > s.last_ts:
                 s.last_ts = e.ts
-            self.prev_timed, self.prev_ts = e, e.ts
+            if not self.early(e):  # a replayed backlog says nothing about gaps after the start
+                self.prev_timed, self.prev_ts = e, e.ts
         self.prev = e
+
+    def early(self, e: Entry) -> bool:
+        """Stamped before the sessionStart, by more than the re-stamp Adobe's Web SDK does (a
+        player that held the sessions call back and then replayed what it had queued)."""
+        start = self.start_ts
+        return (start is not None and e.ts is not None and e.index > 0
+                and start - e.ts >= self.config.start_restamp_ms)
 
     def _route(self, kind: str | None, closed: bool) -> tuple[int, ...]:
         """Which `event` hooks an event of this type reaches: worked out once per type for all
         sessions with the same families (kept per session, it cost ~1 KB each)."""
-        families = [type(hook.__self__) for hook in self._event]
+        families = [type(getattr(hook, "__self__")) for hook in self._event]
         route = tuple(i for i, family in enumerate(families)
                       if (not closed or family.after_close)
                       and (family.events is None or kind in family.events))

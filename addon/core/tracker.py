@@ -14,15 +14,18 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .call import Call, Endpoint
+from .call import Call
 from .config import Config
-from .findings import Finding
+from .findings import Finding, Severity
 from .model import Entry, Session
-from .parse import BodyError, event_fields, mapping, parse_body
+from .protocols import Kind, Protocol, Route
 from .retention import Retention
-from .rules import FAMILIES, BodyChecks
+from .rules import FAMILIES
+from .rules.http import INTERNAL_ERROR, SESSION_LINK_INFERRED, SESSION_START_REJECTED, UNKNOWN_SESSION
 from .schemas import SchemaSet
 from .timeline import Context, Timeline
+from .protocols.media_collection import MEDIA_COLLECTION
+from .vocab import DOWNLOADED, SESSION_START
 
 
 @dataclass(slots=True)
@@ -44,13 +47,19 @@ class Update:
 
 @dataclass(slots=True)
 class _Held:
-    calls: list[Call]
+    """Events of a sid not linked yet, in arrival order (their index is set when they join)."""
+
+    protocol: Protocol
+    entries: list[Entry]
     since: float
 
 
 class Tracker:
+    """`schemas`: the Media Collection API's (possibly tightened by a team's folders); every other
+    protocol's built-in schemas are loaded when its first call arrives."""
+
     def __init__(self, schemas: SchemaSet | None = None, config: Config | None = None) -> None:
-        self.schemas = schemas if schemas is not None else SchemaSet.load()
+        self.schemas = schemas if schemas is not None else MEDIA_COLLECTION.default_schemas
         self.config = config or Config()
         self.sessions: dict[str, Session] = {}
         self.findings: list[Finding] = []
@@ -58,11 +67,13 @@ class Tracker:
         self.calls = 0
         self.retention = Retention(self.config.max_calls)
         self._timelines: dict[str, Timeline] = {}
-        self._unlinked: deque[Entry] = deque()  # 201s captured without response headers
+        # Starts whose answer the capture did not keep, per protocol: linked by order.
+        self._unlinked: dict[Protocol, deque[Entry]] = {}
         self._held: dict[str, _Held] = {}
         self._listeners: list[Callable[[Update], None]] = []
         self._update = Update()
         self._unlinked_names = itertools.count(1)
+        self._downloaded_names = itertools.count(1)
         self.generation = 0  # how many times reset() forgot everything; readers that keep
         # positions into sessions or findings compare it to know theirs went stale
         # Live, the proxy thread feeds while the dashboard reads: readers hold this lock too.
@@ -74,14 +85,14 @@ class Tracker:
         self._listeners.append(listener)
 
     def feed(self, call: Call) -> Update:
-        """Take one captured call. Calls that are not Media Collection API calls are ignored."""
-        endpoint = call.endpoint
-        if endpoint is None:
+        """Take one captured call. Calls that are not media tracking are ignored."""
+        route = call.endpoint
+        if route is None:
             return Update()
-        self.calls += 1
+        update = self._run(self._feed, call, route)
         if self.calls > self.retention.trim_at:
             self._run(self.retention.trim, self)
-        return self._run(self._feed, call, endpoint)
+        return update
 
     def feed_all(self, calls: Iterable[Call]) -> None:
         for call in calls:
@@ -98,7 +109,7 @@ class Tracker:
     def internal_error(self, message: str) -> Update:
         """A failure of playhead outside the tracker (a reader, the proxy): an `internal-error`
         finding like any other, so reports, subscribers and the dashboard all hear of it."""
-        return self._run(lambda: self._orphan_context().emit("internal-error", None, message[:300]))
+        return self._run(lambda: self._orphan_context().emit(INTERNAL_ERROR, None, message[:300]))
 
     def reset(self) -> None:
         """Forget every session, finding and held call (the automation API's reset between
@@ -124,7 +135,7 @@ class Tracker:
             except Exception as exc:  # noqa: BLE001 - never lose a call to a bug in playhead
                 call = args[0] if args and isinstance(args[0], Call) else None
                 self._orphan_context().emit(
-                    "internal-error", None,
+                    INTERNAL_ERROR, None,
                     f"tracker failed{' on ' + call.source if call and call.source else ''}: "
                     f"{type(exc).__name__}: {exc}"[:300])
         for listener in self._listeners:
@@ -142,101 +153,129 @@ class Tracker:
             session.add_finding(finding)
             self._update.touch(session)
 
-    def _orphan_context(self) -> Context:
-        return Context(None, self.config, self.schemas, self._sink)
+    def _orphan_context(self, protocol: Protocol = MEDIA_COLLECTION) -> Context:
+        return Context(None, self.config, protocol, self.schemas_for(protocol), self._sink)
 
-    def _entry(self, call: Call, index: int) -> Entry:
-        try:
-            event = parse_body(call.request_body, self.config.body_limit)
-        except BodyError as exc:
-            return Entry(index, call, None, None, None, None, body_error=str(exc))
-        event_type, ts, playhead = event_fields(event)
-        return Entry(index, call, event, event_type, ts, playhead)
+    def schemas_for(self, protocol: Protocol) -> SchemaSet:
+        return self.schemas if protocol is MEDIA_COLLECTION else protocol.default_schemas
 
-    def _feed(self, call: Call, endpoint: tuple[Endpoint, str | None]) -> None:
-        kind, sid = endpoint
-        if kind is Endpoint.SESSIONS:
-            self._session_start(call)
+    def _feed(self, call: Call, route: Route) -> None:
+        protocol = route.protocol
+        if route.kind is not Kind.EVENT:
+            parts = protocol.batch(call, route, self.config.body_limit)
+            if parts is not None:
+                self.calls += 1
+                self._downloaded(parts, protocol)
+                return
+        entry = protocol.entry(call, route, 0, self.config.body_limit)
+        if entry is None:
+            return  # the body shows it is not media tracking (an Edge interact for something else)
+        self.calls += 1
+        if route.kind is Kind.START:
+            self._session_start(entry, protocol)
+            return
+        sid = route.sid or entry.sid
+        if sid is None:  # the body names no session (unreadable, or no sessionID): judged alone
+            self._orphan(entry, protocol, None)
         else:
-            assert sid is not None
-            self._event(call, sid)
+            self._event(entry, sid, protocol)
 
-    def _session_start(self, call: Call) -> None:
-        entry = self._entry(call, 0)
-        sid = call.location_sid
-        if call.status == 201 and sid:
-            self._open(sid, entry)
-            self._replay(sid)
-        elif call.status is None or (call.status == 201 and call.response_headers is None):
-            self._unlinked.append(entry)  # linked by order when an unseen sid shows up
-        else:
-            self._reject(entry)
-
-    def _reject(self, entry: Entry) -> None:
-        ctx = self._orphan_context()
-        BodyChecks(ctx).arrive(entry)
+    def _session_start(self, entry: Entry, protocol: Protocol) -> None:
         call = entry.call
-        if call.status is None:
-            why = "no response was captured"
-        elif call.status == 201:
-            why = "201 without a usable Location header"
+        sid = protocol.start_sid(call)
+        if sid:
+            self._open(sid, entry, protocol)
+            self._replay(sid)
+        elif protocol.start_rejected(call) is None:
+            self._unlinked.setdefault(protocol, deque()).append(entry)  # linked by order later
         else:
-            why = f"answered {call.status}"
-        ctx.emit("session-start-rejected", entry, f"sessionStart {why}: no session exists")
+            self._reject(entry, protocol)
+
+    def _orphan(self, entry: Entry, protocol: Protocol, message: str | None) -> None:
+        """A call that belongs to no session: its body checks, and why, if it has a why (a 400
+        whose body checks found the error already said it: one defect, one finding)."""
+        ctx = self._orphan_context(protocol)
+        protocol.checks()(ctx).arrive(entry)  # type: ignore[arg-type]
+        explained = entry.call.status == 400 and any(f.severity is Severity.ERROR for f in entry.findings)
+        if message is not None and not explained:
+            ctx.emit(SESSION_START_REJECTED, entry, message)
         self.orphans.append(entry)
 
-    def _open(self, sid: str, start: Entry | None) -> Session:
+    def _reject(self, entry: Entry, protocol: Protocol) -> None:
+        why = protocol.start_rejected(entry.call) or "no response was captured"
+        self._orphan(entry, protocol, f"sessionStart {why}: no session exists")
+
+    def _downloaded(self, parts: list[Entry], protocol: Protocol) -> None:
+        """A whole offline session in one call: one session, its events in the batch's order."""
+        first = parts[0]
+        if first.body_error is not None and len(parts) == 1:
+            self._orphan(first, protocol, None)  # the batch cannot be read: its body finding says why
+            return
+        sid = protocol.start_sid(first.call) or f"(downloaded {next(self._downloaded_names)})"
+        start = first if first.event_type == SESSION_START else None
+        self._open(sid, start, protocol, downloaded=True)
+        for entry in parts if start is None else parts[1:]:
+            self._add(sid, entry)
+
+    def _open(self, sid: str, start: Entry | None, protocol: Protocol, *, downloaded: bool = False) -> Session:
         """Create the session (or complete one created before its start was seen)."""
         session = self.sessions.get(sid)
         if session is None:
-            session = self.sessions[sid] = Session(sid)
-            self._timelines[sid] = Timeline(session, self.config, self.schemas, self._sink, FAMILIES)
+            session = self.sessions[sid] = Session(sid, protocol=protocol.name)
+            self._timelines[sid] = Timeline(session, self.config, protocol, self.schemas_for(protocol),
+                                            self._sink, [protocol.checks(), *FAMILIES])
         if start is not None:
-            if start.event is not None and start.event_type == "sessionStart":
-                session.params = dict(mapping(start.event, "params"))
+            if start.body is not None and start.event_type == SESSION_START:
+                session.params = protocol.start_metadata(start)
+                session.info = dict(start.details)
+            if downloaded:  # as Adobe marks it (isDownloaded), whatever the start said
+                session.info[DOWNLOADED] = True
             session.has_start = True
             start.index = session.calls
             self._timelines[sid].add(start)
         self._update.touch(session)
         return session
 
-    def _event(self, call: Call, sid: str) -> None:
+    def _event(self, entry: Entry, sid: str, protocol: Protocol) -> None:
         if sid in self.sessions:
-            self._add(sid, call)
-        elif self._unlinked:
-            start = self._unlinked.popleft()
-            session = self._open(sid, start)
-            Context(session, self.config, self.schemas, self._sink).emit(
-                "session-link-inferred", start,
-                "capture has no response headers: this sessionStart was linked by order to the"
+            self._add(sid, entry)
+            return
+        unlinked = self._unlinked.get(protocol)
+        if unlinked:
+            start = unlinked.popleft()
+            self._open(sid, start, protocol)
+            self._timelines[sid].emit(
+                SESSION_LINK_INFERRED, start,
+                "the capture kept no answer naming this start's session: linked by order to the"
                 " first unseen sid")
             self._replay(sid)
-            self._add(sid, call)
+            self._add(sid, entry)
         else:
-            held = self._held.setdefault(sid, _Held([], call.time))
-            held.calls.append(call)
+            held = self._held.setdefault(sid, _Held(protocol, [], entry.call.time))
+            held.entries.append(entry)
 
-    def _add(self, sid: str, call: Call) -> None:
+    def _add(self, sid: str, entry: Entry) -> None:
         timeline = self._timelines[sid]
         session = timeline.session
-        timeline.add(self._entry(call, session.calls))
+        entry.index = session.calls
+        timeline.add(entry)
         self._update.touch(session)
 
     def _replay(self, sid: str) -> None:
         held = self._held.pop(sid, None)
-        for call in held.calls if held else ():
-            self._add(sid, call)
+        for entry in held.entries if held else ():
+            self._add(sid, entry)
 
     def _release_unknown(self, sid: str) -> None:
         """Events whose sessionStart never came: the capture began mid-session."""
         held = self._held.pop(sid)
-        session = self._open(sid, None)
-        first = self._entry(held.calls[0], 0)
-        self._timelines[sid].add(first)
-        Context(session, self.config, self.schemas, self._sink).emit(
-            "unknown-session", first, "events for a sid whose sessionStart is not in the capture")
-        for call in held.calls[1:]:
-            self._add(sid, call)
+        self._open(sid, None, held.protocol)
+        first, *rest = held.entries
+        self._add(sid, first)
+        self._timelines[sid].emit(
+            UNKNOWN_SESSION, first, "events for a sid whose sessionStart is not in the capture")
+        for entry in rest:
+            self._add(sid, entry)
 
     def _tick(self, now: float) -> None:
         for sid in [s for s, h in self._held.items() if now - h.since > self.config.hold_seconds]:
@@ -250,12 +289,13 @@ class Tracker:
     def _finish(self) -> None:
         for sid in list(self._held):
             self._release_unknown(sid)
-        while self._unlinked:
-            start = self._unlinked.popleft()
-            if start.call.status == 201:
-                self._open(f"(unlinked {next(self._unlinked_names)})", start)
-            else:
-                self._reject(start)
+        for protocol, unlinked in self._unlinked.items():
+            while unlinked:
+                start = unlinked.popleft()
+                if protocol.start_answered(start.call):
+                    self._open(f"(unlinked {next(self._unlinked_names)})", start, protocol)
+                else:
+                    self._reject(start, protocol)
         for timeline in self._timelines.values():
             timeline.finish()
             self._update.touch(timeline.session)

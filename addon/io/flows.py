@@ -1,8 +1,9 @@
 """mitmproxy flow-file reader (`mitmdump -w`, `save.file`, playhead's own proxy saves).
 
 mitmproxy is imported inside the reading generator, so `playhead check x.har` never pays for it.
-Bodies are the decoded content (gzip/deflate/br/zstd removed by mitmproxy); when a body claims an
-encoding it does not have, the raw bytes are kept and a warning says so. Only HTTP flows become
+Bodies are the decoded content (gzip/deflate/br/zstd undone as a stream, cut just past the body
+limit: core/inflate.py); when a body claims an encoding it does not have, the raw bytes are kept
+and a warning says so. Only HTTP flows become
 calls; TCP/UDP/DNS flows are counted and passed over.
 """
 
@@ -13,10 +14,14 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, BinaryIO
 
 from playhead.core.call import Call
+from playhead.core.config import Config
+from playhead.core.inflate import InflateError, inflate
 from playhead.io.reader import Capture, CaptureError, open_binary
 
 if TYPE_CHECKING:
     from mitmproxy import http
+
+BODY_LIMIT = Config().body_limit  # a compressed body is inflated just past what the engine parses
 
 
 def read_flows(path: str | os.PathLike[str]) -> Capture:
@@ -32,7 +37,7 @@ def _calls(path: str, f: BinaryIO, capture: Capture) -> Generator[Call, None, No
     from mitmproxy.io import FlowReader
 
     with f:
-        stream = iter(FlowReader(f).stream())
+        stream = iter(FlowReader(_CappedReads(f)).stream())
         n = 0
         while True:
             try:
@@ -41,7 +46,7 @@ def _calls(path: str, f: BinaryIO, capture: Capture) -> Generator[Call, None, No
                 return
             except Exception as e:  # anything mitmproxy raises on a damaged file
                 where = "not a mitmproxy flow file" if n == 0 else f"damaged after flow {n}"
-                raise CaptureError(f"{path}: {where} ({e or type(e).__name__})") from None
+                raise CaptureError(f"{path}: {where} ({str(e) or type(e).__name__})") from None
             n += 1
             if isinstance(flow, http.HTTPFlow):
                 yield _flow_call(flow, f"{path}#{n}", capture)
@@ -49,13 +54,37 @@ def _calls(path: str, f: BinaryIO, capture: Capture) -> Generator[Call, None, No
                 capture.skip()
 
 
+class _CappedReads:
+    """The file as FlowReader reads it, but no read asks for more than the file still holds: a
+    tnetstring's length prefix comes from the file, and `999999999999:` made it allocate a
+    terabyte (MemoryError, with no message) where it should read a short record and say so."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f = f
+        self._size = os.fstat(f.fileno()).st_size
+
+    def read(self, n: int | None = -1) -> bytes:
+        left = max(0, self._size - self._f.tell())
+        return self._f.read(left if n is None or n < 0 or n > left else n)
+
+    def tell(self) -> int:
+        return self._f.tell()
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._f.seek(offset, whence)
+
+
 def _content(message: http.Message, what: str, capture: Capture) -> bytes | None:
+    raw = message.raw_content
+    encoding = message.headers.get("content-encoding", "")
+    if raw is None or not encoding:
+        return raw
     try:
-        return message.get_content(strict=True)
-    except ValueError:
-        encoding = message.headers.get("content-encoding", "")
-        capture.warn(f"{what} body says {encoding!r} but does not decode; kept as is")
-        return message.raw_content
+        # Streamed and cut past the body limit: a bomb in a flow file costs no more than 1 MiB.
+        return inflate(raw, encoding, BODY_LIMIT)
+    except InflateError as e:
+        capture.warn(f"{what} body says {encoding!r} but does not decode ({e}); kept as is")
+        return raw
 
 
 def _flow_call(flow: http.HTTPFlow, source: str, capture: Capture) -> Call:

@@ -35,10 +35,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import json
 import os
-import zlib
 from collections.abc import Callable, Generator
 from datetime import datetime, timezone
 from typing import Any
@@ -46,8 +44,16 @@ from urllib.parse import urlencode, urlsplit
 
 import orjson
 
-from playhead.core.call import API_PATH, Call, Headers, header
+from playhead.core import inflate
+from playhead.core.call import Call, Headers, header
+from playhead.core.config import Config
+from playhead.core.inflate import is_zlib
+from playhead.core.protocols import might_be_api
 from playhead.io.reader import Capture, CaptureError, open_binary
+
+BODY_LIMIT = Config().body_limit  # a compressed body is inflated just past what the engine parses
+ZHAR_RATIO = 200  # a .zhar inflating to more than this many times its size is refused ...
+ZHAR_FLOOR = 32 << 20  # ... once past this many bytes
 
 
 def read_har(path: str | os.PathLike[str]) -> Capture:
@@ -63,20 +69,12 @@ def read_har(path: str | os.PathLike[str]) -> Capture:
     return Capture(path, "har", lambda capture: _calls(path, entries, capture))
 
 
-def is_zlib(data: bytes) -> bool:
-    """mitmproxy writes `.zhar` as zlib; its two-byte header is checkable (RFC 1950)."""
-    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-
-
 def _entries(path: str, data: bytes) -> list[Any]:
     def not_har(why: str) -> CaptureError:
         return CaptureError(f"{path}: not a HAR file ({why})")
 
     if is_zlib(data):
-        try:
-            data = zlib.decompress(data)
-        except zlib.error as e:
-            raise not_har(f"zlib data that does not decompress: {e}") from None
+        data = _unzhar(path, data, not_har)
     try:
         doc = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))  # Fiddler and others write a BOM
     except orjson.JSONDecodeError:
@@ -92,7 +90,22 @@ def _entries(path: str, data: bytes) -> list[Any]:
     return entries
 
 
-def _parse_slowly(data: bytes, not_har: Callable[[str], CaptureError]) -> Any:
+def _unzhar(path: str, data: bytes, not_har: Callable[[str], CaptureError]) -> bytes | bytearray:
+    """A `.zhar` inflated as a stream, refused once it inflates past what a real HAR could:
+    HAR text compresses ~5-50 times, a zlib bomb ~1000 times (510 KB became 1.5 GiB of memory)."""
+    most = max(ZHAR_FLOOR, ZHAR_RATIO * len(data))
+    try:
+        inflated = inflate.take(inflate.stream(data, "deflate"), most + 1)
+    except inflate.InflateError as e:
+        raise not_har(f"zlib data that does not decompress: {e}") from None
+    if len(inflated) > most:
+        raise CaptureError(
+            f"{path}: refused: its zlib data inflates past {most >> 20} MiB, over {ZHAR_RATIO} times "
+            "its size (a decompression bomb?)")
+    return inflated
+
+
+def _parse_slowly(data: bytes | bytearray, not_har: Callable[[str], CaptureError]) -> Any:
     """What orjson refuses: surrogate escapes (mitmproxy writes non-UTF-8 bodies so), integers
     beyond 64 bits, or a file that is not JSON at all, which `json` then explains."""
     try:
@@ -129,7 +142,7 @@ def _entry_call(entry: Any, source: str, capture: Capture) -> Call | None:
     if not isinstance(method, str) or not method or not isinstance(url, str) or not url:
         capture.skip(f"{source}: entry skipped: request has no method or url")
         return None
-    if API_PATH not in url:  # a page's images and scripts: counted, never decoded
+    if not might_be_api(url):  # a page's images and scripts: counted, never decoded
         capture.skip()
         return None
     request_headers, pseudo = _headers(request.get("headers"))
@@ -291,49 +304,23 @@ def _looks_compressed(data: bytes, coding: str) -> bool:
     return not _is_utf8(data)
 
 
-def _inflate(data: bytes) -> bytes:
-    # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
-    return zlib.decompress(data) if is_zlib(data) else zlib.decompress(data, -zlib.MAX_WBITS)
-
-
-def _unbrotli(data: bytes) -> bytes:
-    import brotli  # installed with mitmproxy; imported only when a br body shows up
-
-    return brotli.decompress(data)
-
-
-_DECODERS = {
-    "gzip": gzip.decompress,
-    "x-gzip": gzip.decompress,
-    "deflate": _inflate,
-    "br": _unbrotli,
-}
-
-
 def _decompress(data: bytes, content_encoding: str | None, what: str, capture: Capture) -> bytes:
     """Undo Content-Encoding when the bytes are really still compressed (see module notes)."""
     if not content_encoding or not data:
         return data
-    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
-    for coding in reversed(codings):  # the last coding applied is the first to undo
+    for coding in reversed(inflate.codings(content_encoding)):  # the last applied is undone first
         if coding == "identity":
             continue
-        decoder = _DECODERS.get(coding)
-        if decoder is None:
+        if not inflate.supported(coding):
             if not _is_utf8(data):
                 capture.warn(f"{what} body has unsupported Content-Encoding {coding!r}; kept as is")
             return data
         if not _looks_compressed(data, coding):
             return data  # the exporter already decoded it, as HAR says it should
         try:
-            data = decoder(data)
-        except ImportError:
-            capture.warn(
-                f"{what} body is brotli-compressed but the 'brotli' module is missing "
-                "(it comes with mitmproxy; pip install brotli); kept compressed"
-            )
-            return data
-        except Exception as e:  # zlib.error, OSError/EOFError from gzip, brotli.error
+            # Streamed and cut past the body limit: a bomb in a HAR costs no more than 1 MiB.
+            data = inflate.inflate(data, coding, BODY_LIMIT)
+        except inflate.InflateError as e:
             capture.warn(f"{what} body says {coding} but does not decode ({e}); kept as is")
             return data
     return data

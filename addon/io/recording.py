@@ -19,7 +19,8 @@ a header, then one object per call:
 Why this shape: the recording is appended to while the proxy runs and must survive `kill -9`. One
 `os.write` per call on an O_APPEND descriptor means each call reaches the OS as soon as it is
 written (no user-space buffer to lose), and a crash can cut at most the line in flight, which the
-reader skips with a warning. The file holds visitor ids, so it is created owner-only (0600).
+reader skips with a warning. The file holds visitor ids, so it is created owner-only (0600), and an
+existing one that others can read is made owner-only. Only a regular file is recorded to.
 
 Appending to an existing recording continues it. If the previous writer was killed mid-line, the
 new writer first ends that cut line and writes a fresh header: the reader recognises "a broken line
@@ -33,6 +34,7 @@ import base64
 import binascii
 import json
 import os
+import stat
 import threading
 import time
 from collections.abc import Generator
@@ -92,18 +94,39 @@ class RecordingWriter:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         self._lock = threading.Lock()
+        self.notice: str | None = None  # what was done about an existing file's mode, if anything
         flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
         try:
             # The mode applies on creation only, and umask can only remove bits from it.
+            # O_RDWR never waits for a FIFO's reader, so a FIFO is refused below, not hung on.
             fd = os.open(self.path, flags, 0o600)
         except OSError as e:
             raise CaptureError(f"{self.path}: cannot open for recording ({e.strerror})") from None
         try:
+            self._owner_only(os.fstat(fd), fd)
             self._start(fd)
         except BaseException:
             os.close(fd)
             raise
         self._fd: int | None = fd
+
+    def _owner_only(self, st: os.stat_result, fd: int) -> None:
+        """A recording is a regular file (a FIFO blocks the writer once full, /dev/zero loses
+        every call), and holds visitor ids: an existing one others can read is made owner-only,
+        or said to be readable when it is not ours to change."""
+        if not stat.S_ISREG(st.st_mode):
+            raise CaptureError(
+                f"{self.path}: not a regular file; a recording must be a file it can append to")
+        mode = stat.S_IMODE(st.st_mode)
+        if not mode & 0o077:
+            return
+        try:
+            os.fchmod(fd, mode & 0o700)
+        except OSError:
+            self.notice = (f"{self.path}: warning: readable by others (mode {mode:04o}) and not "
+                           "ours to change; it will hold visitor ids")
+        else:
+            self.notice = f"{self.path}: was readable by others (mode {mode:04o}); made owner-only ({mode & 0o700:04o})"
 
     def _start(self, fd: int) -> None:
         size = os.fstat(fd).st_size

@@ -1,4 +1,5 @@
-"""The mitmproxy addon: every Media Collection API call that crosses the proxy goes to the engine.
+"""The mitmproxy addon: every media tracking call (Media Collection or Media Edge API) that crosses
+the proxy goes to the engine.
 
 Used three ways with the same findings: by `playhead proxy` (headless or with the dashboard, through
 `ProxyRunner`), and by plain `mitmdump -s` / `mitmproxy -s` through `mitm_script.py`.
@@ -7,8 +8,8 @@ What it does, by hook:
 - `load` declares the `playhead_*` options; `configure` checks them and raises OptionsError with
   a one-line reason (mitmproxy shows it; the runner turns it into a start error).
 - `request`: in sink mode, answers API calls itself (see sink.py); anything else passes.
-- `response` / `error`: the finished call becomes a `Call`: appended to the recording first (so
-  nothing is lost if the engine fails), then fed to the tracker; findings are logged and written
+- `response` / `error`: the finished call becomes a `Call`: queued for the recording first (so
+  nothing is lost if the engine fails; a thread writes it, recorder.py), then fed to the tracker; findings are logged and written
   onto the flows they concern (marker + comment).
 - `running` starts a once-a-second tick so a session that went silent shows `ping-late` from the
   wall clock; `done` stops it, closes every open question (`finish`), writes the report and closes
@@ -39,6 +40,7 @@ from ..core.findings import Finding, Severity
 from ..core.retention import DEFAULT_LIVE_CAP
 from ..core.schemas import SchemaLoadError, SchemaSet
 from ..core.tracker import Tracker
+from ..io.output import OutputError, check_writable
 from ..io.reader import CaptureError
 from ..io.recording import RecordingWriter
 from ..io.reports import write_report
@@ -46,6 +48,7 @@ from .api_host import AddonSource, ApiHost
 from .capture import HostFilter, call_from_flow, is_api
 from .console import finding_text
 from .marking import mark
+from .recorder import BackgroundRecording
 from .sink import Sink
 
 logger = logging.getLogger("playhead")  # findings and reports (playhead_log)
@@ -71,7 +74,9 @@ class PlayheadAddon:
         self._built_with: tuple[tuple[str, ...], int] = ((), DEFAULT_LIVE_CAP)
         self.hosts = HostFilter()
         self.sink: Sink | None = None
-        self.recording: RecordingWriter | None = None
+        self.recording: BackgroundRecording | None = None
+        self.record_notice: str | None = None  # an existing recording's mode, tightened or not
+        self._record_behind = False
         self.report_error: str | None = None  # why the report could not be written, if so
         self._log = True
         self._live = False  # seen a live flow: wall-clock timers make sense (not for files read)
@@ -92,8 +97,12 @@ class PlayheadAddon:
 
     def load(self, loader) -> None:
         loader.add_option("playhead_sink", bool, False,
-                          "Answer the Media Collection API locally like the collection server "
-                          "(201 + Location, 204, 400, 404, CORS) instead of forwarding it.")
+                          "Answer the media APIs locally like Adobe's servers (Media Collection: 201 + "
+                          "Location, 204, 400, 404; Media Edge: 200 + session handle, 204, RFC 7807 "
+                          "problems; CORS) instead of forwarding them.")
+        loader.add_option("playhead_sink_org", str, "",
+                          "With playhead_sink: the IMS org (XXXX@AdobeOrg) of a Web SDK page, so the sink "
+                          "stores the identity cookie the SDK looks for.")
         loader.add_option("playhead_record", str, "",
                           "Append every captured API call to this JSON Lines recording (owner-only).")
         loader.add_option("playhead_report", str, "",
@@ -128,9 +137,10 @@ class PlayheadAddon:
                 self.hosts = HostFilter(opts.playhead_hosts)
             except ValueError as exc:
                 raise exceptions.OptionsError(f"playhead_hosts: {exc}") from None
-        if "playhead_sink" in updated or "playhead_schemas" in updated:
+        if {"playhead_sink", "playhead_schemas", "playhead_sink_org"} & updated:
             # The server checks bodies against Adobe's schemas, not a team's tightened ones.
-            self.sink = Sink(SchemaSet.load(), self.tracker.config.body_limit) if opts.playhead_sink else None
+            self.sink = Sink(SchemaSet.load(), self.tracker.config.body_limit,
+                             org=opts.playhead_sink_org) if opts.playhead_sink else None
             if self.sink is not None and getattr(opts, "connection_strategy", None) == "eager":
                 # Eager mode connects upstream before a request is even read: a sink answering
                 # for a host that does not resolve (no network, a made-up host) would get a 502.
@@ -139,10 +149,10 @@ class PlayheadAddon:
         if "playhead_record" in updated:
             self._configure_record(opts.playhead_record)
         if "playhead_report" in updated and opts.playhead_report:
-            folder = Path(opts.playhead_report).expanduser().parent
-            if not folder.is_dir():
-                raise exceptions.OptionsError(
-                    f"playhead_report: {opts.playhead_report}: folder {folder} does not exist")
+            try:  # a report that could never be written is said now, not when the run ends
+                check_writable(Path(opts.playhead_report).expanduser())
+            except OutputError as exc:
+                raise exceptions.OptionsError(f"playhead_report: {exc}") from None
         if "playhead_log" in updated:
             self._log = opts.playhead_log
         if "playhead_api" in updated:
@@ -181,15 +191,33 @@ class PlayheadAddon:
         self._built_with = (tuple(dirs), max_calls)
 
     def _configure_record(self, path: str) -> None:
-        writer = None
+        recording = None
         if path:
             try:
                 writer = RecordingWriter(Path(path).expanduser())
             except CaptureError as exc:
                 raise exceptions.OptionsError(f"playhead_record: {exc}") from None
-        old, self.recording = self.recording, writer
+            if writer.notice:
+                logger.warning(f"playhead: {writer.notice}")
+            recording = BackgroundRecording(writer, self._recording_failed)
+        self.record_notice = recording.writer.notice if recording is not None else None
+        self._record_behind = False
+        old, self.recording = self.recording, recording
         if old is not None:
-            old.close()
+            self._close_recording(old)
+
+    def _recording_failed(self, exc: Exception) -> None:
+        """A write failed on the recording's thread (a full disk): a finding, never a lost flow."""
+        recording = self.recording
+        self._internal_error(f"recording to {recording.path if recording else 'the recording'}", exc, None)
+
+    def _close_recording(self, recording: BackgroundRecording) -> None:
+        if not recording.close():
+            internal_logger.warning(f"playhead: recording to {recording.path} did not finish writing "
+                                    "(the disk does not answer); calls still queued may be missing")
+        if recording.unrecorded:
+            internal_logger.warning(f"playhead: {recording.unrecorded} call(s) were not recorded to "
+                                    f"{recording.path}; the findings include them")
 
     # -- traffic ----------------------------------------------------------------------------
 
@@ -221,11 +249,10 @@ class PlayheadAddon:
             return
         if flow.live:
             self._live = True
-        if self.recording is not None:
-            try:
-                self.recording.write(call)
-            except Exception as exc:  # noqa: BLE001 - a full disk must not stop the proxy
-                self._internal_error(f"recording to {self.recording.path}", exc, flow)
+        if self.recording is not None and not self.recording.put(call) and not self._record_behind:
+            self._record_behind = True  # said once: every call after it would say the same
+            self._internal_error(f"recording to {self.recording.path}", RuntimeError(
+                "the writer fell behind; calls are checked but not recorded until it catches up"), flow)
         try:
             update = self.tracker.feed(call)
             self._remember(call, flow)
@@ -286,7 +313,7 @@ class PlayheadAddon:
         if ctx.options.playhead_report:
             self.report(ctx.options.playhead_report)
         if self.recording is not None:
-            self.recording.close()
+            self._close_recording(self.recording)
             self.recording = None
 
     @command.command("playhead.report")
@@ -297,7 +324,7 @@ class PlayheadAddon:
             with self.tracker.lock:
                 write_report(self.tracker, target)
         except OSError as exc:
-            self.report_error = f"cannot write the report {target}: {exc.strerror or exc}"
+            self.report_error = f"cannot write the report: {exc}"  # OutputError: names the path
             logger.error(f"playhead: {self.report_error}")
         else:
             self.report_error = None

@@ -1,9 +1,9 @@
 """Which flows are API calls, and how a mitmproxy flow becomes a `Call` for the engine.
 
 Hosts are customer specific, so a flow is an API call by its path (`classify`), on any host unless
-`--host` patterns narrow it down. Bodies go to the engine decoded (gzip, deflate, br) and cut just
-past the engine's size limit: the engine only needs to know a body is too big to report it, and
-holding megabytes per call would make a long run's memory grow with every oversized body.
+`--host` patterns narrow it down. Bodies go to the engine decoded (gzip, deflate, br, zstd) as a
+stream and cut just past the engine's size limit (body.py): the engine only needs to know a body
+is too big to report it, and decoding a compressed bomb whole would stall the proxy.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..core.call import Call, classify
+from .body import decoded_body
 
 if TYPE_CHECKING:
     from mitmproxy import http
@@ -44,20 +45,11 @@ class HostFilter:
 
 
 def is_api(flow: http.HTTPFlow, hosts: HostFilter) -> bool:
-    """An API path (sessions or events, any method) on a captured host."""
+    """A media API path (either protocol, any method) on a captured host."""
     request = flow.request
     if classify(request.path) is None:
         return False
     return not hosts or hosts.matches(request.pretty_host)  # pretty_host costs header lookups
-
-
-def _body(message: http.Message | None, limit: int) -> bytes | None:
-    if message is None:
-        return None
-    content = message.get_content(strict=False)  # undecodable: the raw bytes, reported as such
-    if content is not None and len(content) > limit:
-        content = content[: limit + 1]
-    return content
 
 
 def call_from_flow(flow: http.HTTPFlow, limit: int) -> Call:
@@ -67,11 +59,11 @@ def call_from_flow(flow: http.HTTPFlow, limit: int) -> Call:
     return Call(
         method=request.method,
         url=request.pretty_url,
-        request_body=_body(request, limit),
+        request_body=decoded_body(request, limit),
         status=response.status_code if response is not None else None,
         request_headers=tuple(request.headers.items(multi=True)),
         response_headers=tuple(response.headers.items(multi=True)) if response is not None else None,
-        response_body=_body(response, limit),
+        response_body=decoded_body(response, limit),
         time=request.timestamp_start,
         source=f"flow {flow.id}",
     )

@@ -221,6 +221,8 @@ def _listen_error(host: str, port: int, exc: BaseException | None) -> str:
         return f"cannot listen on {where}: the address is already in use (another proxy? try --port)"
     if isinstance(exc, OSError) and exc.errno == errno.EADDRNOTAVAIL:
         return f"cannot listen on {where}: no such address on this machine (check --listen-host)"
+    if isinstance(exc, OSError) and exc.errno == errno.EINVAL:
+        return f"cannot listen on {where}: not an address a socket can listen on (check --listen-host)"
     if isinstance(exc, OSError) and exc.errno == errno.EACCES:
         return f"cannot listen on {where}: permission denied (ports below 1024 need privileges)"
     detail = str(exc).splitlines()[0] if exc is not None else "no listening socket"

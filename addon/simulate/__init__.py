@@ -4,9 +4,11 @@ Pure standard library: it must run where only Python is installed, through any p
 """
 
 from .player import Exchange, Player, PlayResult, build_body, scenario_calls
-from .scenarios import SCENARIOS, STALE_SID, Scenario, Script, Step, session_params
+from .scenarios import ALL_SCENARIOS, EDGE_SCENARIOS, SCENARIOS, STALE_SID, Scenario, Script, Step, session_params
 
 __all__ = [
+    "ALL_SCENARIOS",
+    "EDGE_SCENARIOS",
     "SCENARIOS",
     "STALE_SID",
     "Exchange",

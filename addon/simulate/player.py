@@ -20,7 +20,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ..core.call import sid_from_location
+from ..core.protocols.media_collection import sid_from_location
+from ..core.protocols.media_edge import new_session_id
+from .edge import edge_body, edge_path
 from .scenarios import Scenario, Step
 
 _TS_UNITS = {"s": 1 / 1000, "us": 1000}
@@ -96,7 +98,7 @@ class PlayResult:
     @property
     def sid(self) -> str | None:
         """The sid of the last session the server started for this play."""
-        sids = [x.sid for x in self.exchanges if x.endpoint == "sessions" and x.status == 201]
+        sids = [x.sid for x in self.exchanges if x.endpoint == "sessions" and x.sid is not None]
         return sids[-1] if sids else None
 
     @property
@@ -159,8 +161,8 @@ class Player:
                 if self._wait_until(begin, step.at - first_at):
                     result.interrupted = True
                     break
-                exchange = self._send(step, start_ts, sid)
-                if step.endpoint == "sessions" and exchange.status == 201:
+                exchange = self._send(step, start_ts, sid, scenario.protocol == "media-edge")
+                if step.endpoint == "sessions" and exchange.sid is not None:
                     sid = exchange.sid
                 result.exchanges.append(exchange)
         except KeyboardInterrupt:
@@ -210,16 +212,19 @@ class Player:
                 return True
         return self._stop.is_set()
 
-    def _send(self, step: Step, start_ts: int, sid: str | None) -> Exchange:
+    def _send(self, step: Step, start_ts: int, sid: str | None, edge: bool) -> Exchange:
         target = step.sid or sid
-        if step.endpoint == "sessions":
-            url = f"{self.base_url}/api/v1/sessions"
-        elif target is None:
+        if step.endpoint != "sessions" and target is None:
             return Exchange(step.at, step.endpoint, step.event_type, None, None,
                             "not sent: no session id (the sessionStart failed)")
+        if edge:
+            url = self.base_url + edge_path(step)
+            body = edge_body(step, step_ts(step, start_ts), step_playhead(step, start_ts), target)
         else:
-            url = f"{self.base_url}/api/v1/sessions/{target}/events"
-        data = json.dumps(build_body(step, start_ts), separators=(",", ":")).encode()
+            url = f"{self.base_url}/api/v1/sessions" if step.endpoint == "sessions" else \
+                f"{self.base_url}/api/v1/sessions/{target}/events"
+            body = build_body(step, start_ts)
+        data = json.dumps(body, separators=(",", ":")).encode()
         request = urllib.request.Request(
             url,
             data=data,
@@ -228,23 +233,29 @@ class Player:
         )
         status: int | None = None
         location: str | None = None
+        answer = b""
         error: str | None = None
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
                 status = response.status
                 location = response.headers.get("Location")
-                response.read(_READ_LIMIT)
+                answer = response.read(_READ_LIMIT)
         except urllib.error.HTTPError as exc:  # 4xx/5xx: data, not a failure of the player
             status = exc.code
             error = f"HTTP {status}: {_error_text(exc)}".rstrip(": ")
         except (http.client.HTTPException, OSError) as exc:  # URLError is an OSError
             error = f"no answer from {url}: {getattr(exc, 'reason', exc)}"
         if step.endpoint == "sessions":
-            target = sid_from_location(location) if status == 201 else None
-            if status == 201 and target is None:
-                error = f"201 without a usable Location ({location!r})"
-            elif status is not None and status != 201 and error is None:
-                error = f"sessionStart answered {status}, not 201"
+            ok = 200 if edge else 201
+            if edge:
+                target = new_session_id(answer) if status == ok else None
+            else:
+                target = sid_from_location(location) if status == ok else None
+            if status == ok and target is None:
+                error = ("200 without a media-analytics:new-session handle" if edge
+                         else f"201 without a usable Location ({location!r})")
+            elif status is not None and status != ok and error is None:
+                error = f"sessionStart answered {status}, not {ok}"
         return Exchange(step.at, step.endpoint, step.event_type, target, status, error)
 
 

@@ -14,7 +14,7 @@ no duplicate ts. Adobe's documented timelines are written with explicit times in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 # Shaped like a real sid (64 hex digits) but never issued by any server, so the sink (like Adobe)
@@ -43,6 +43,7 @@ class Step:
     ts_override: int | str | None = None
     sid: str | None = None
     live: bool = False
+    edge_action: str | None = None  # Media Edge: send to this path action instead of the event's
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +51,9 @@ class Scenario:
     name: str  # the CLI value
     title: str
     description: str  # what is wrong with it, or "clean"
-    expected: tuple[str, ...]  # rule ids it must trigger; empty = no error and no warning
+    expected: tuple[str, ...]  # exactly the rule ids it gives as warnings or errors; empty = clean
     steps: tuple[Step, ...]
+    protocol: str = "media-collection"  # or "media-edge": the wire the player speaks
 
     @property
     def clean(self) -> bool:
@@ -407,7 +409,9 @@ def _adobe_timeline_1() -> Scenario:
         "Adobe's Timeline 1: view to the end of content",
         "Adobe's documented example as published: the second pre-roll ad repeats podPosition 1, "
         "most ad pings are elided from the page, no play follows the mid-roll break. "
-        "Calibration: must raise no error (warnings are the page's own quirks).",
+        "Calibration: no error; the page's own defects give warnings (the repeated podPosition, "
+        "bookends stamped with one ts).",
+        ("ad-pod-position", "ts-duplicate"),
     )
 
 
@@ -435,7 +439,9 @@ def _adobe_timeline_3() -> Scenario:
         "Adobe's Timeline 3: chapters",
         "Adobe's documented example as published: Timeline 1 with two chapters; the second "
         "pre-roll ad repeats podPosition 1 and most ad pings are elided from the page. "
-        "Calibration: must raise no error.",
+        "Calibration: no error; the page's own defects give warnings (the repeated podPosition, "
+        "bookends stamped with one ts).",
+        ("ad-pod-position", "ts-duplicate"),
     )
 
 
@@ -524,8 +530,9 @@ def _ignored_404() -> Scenario:
         "ignored-404",
         "Events to a stale sid, 404s ignored",
         f"The player reuses a stored sid ({STALE_SID[:8]}...) the server does not know and keeps "
-        "sending after the 404: every event is lost; it should start a new session.",
-        ("http-error", "dead-session-reused"),
+        "sending after the 404: every event is lost; it should start a new session. One defect, "
+        "one finding: dead-session-reused counts the calls.",
+        ("dead-session-reused",),
     )
 
 
@@ -564,3 +571,39 @@ SCENARIOS: dict[str, Scenario] = {
         _mixed_bag(),
     )
 }
+
+
+# -- Media Edge -------------------------------------------------------------------------------
+# The same player speaking the Media Edge API (simulate/edge.py renders the steps): the engine
+# must judge a session the same whatever carried it, and Edge has defects of its own.
+
+
+def _on_edge(scenario: Scenario, name: str, title: str) -> Scenario:
+    return replace(scenario, name=name, title=title, protocol="media-edge")
+
+
+def _edge_path_mismatch() -> Scenario:
+    b = Script()
+    b.session_start(session_params("demo-edge-003", "Harbour Lights, episode 9", 60))
+    b.play().wait(20, 10)
+    b.steps.append(replace(b.steps[-1], at=b.t + 0.05, event_type="pauseStart", edge_action="play"))
+    b.at(b.t + 5).play().wait(35, 10).session_complete()
+    return replace(b.build(
+        "edge-path-mismatch",
+        "Media Edge: pauseStart posted to /va/v1/play",
+        "A player that builds the URL from a stale variable posts media.pauseStart to the play "
+        "endpoint: Adobe answers 400 and the pause is lost.",
+        ("edge-path-mismatch",),
+    ), protocol="media-edge")
+
+
+EDGE_SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        _on_edge(SCENARIOS["vod-clean"], "edge-vod-clean", "Media Edge: VOD with pre- and mid-roll, clean"),
+        _on_edge(SCENARIOS["ad-outside-break"], "edge-ad-outside-break",
+                 "Media Edge: mid-roll ad without adBreakStart / adBreakComplete"),
+        _edge_path_mismatch(),
+    )
+}
+ALL_SCENARIOS: dict[str, Scenario] = {**SCENARIOS, **EDGE_SCENARIOS}

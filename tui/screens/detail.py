@@ -71,7 +71,7 @@ def detail_text(session: Session | None, entry: Entry) -> Text:
     text.append(literal(call.url) + "\n")
     text.append_text(_headers(call.request_headers))
     text.append("\n")
-    text.append_text(body_text(call.request_body, entry.event, marks))
+    text.append_text(body_text(call.request_body, entry.body, marks))
     text.append("\n")
 
     text.append_text(_section("response"))

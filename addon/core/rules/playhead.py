@@ -6,40 +6,39 @@ from ..findings import Severity, rule
 from ..model import Entry
 from ..parse import number
 from ..timeline import Family
+from ..vocab import LENGTH, PLAYHEAD, is_live
 
 FAMILY = "playhead"
 R = Severity
 
-rule("playhead-units", R.ERROR, family=FAMILY,
-     summary="VOD playhead above 10 × media.length, or live playhead ≥ 86400: milliseconds sent as seconds.",
-     impact="Progress markers, completion and time spent are computed from a playhead 1000× too large.",
-     fix="Send playerTime.playhead in seconds (live: seconds since midnight UTC).",
-     source="Media Collection API: playerTime.playhead")
-rule("playhead-out-of-range", R.WARNING, family=FAMILY,
-     summary="Playhead below 0, or beyond media.length + 5 s on VOD.",
-     impact="Progress markers (25/50/75/95 %) fire wrongly or never.",
-     fix="Report the content playhead in seconds within [0, media.length].",
-     source="Media Collection API: playerTime.playhead")
-rule("playhead-moved-while-paused", R.WARNING, family=FAMILY,
-     summary="The playhead advanced by more than 1 s between pauseStart/bufferStart and the next play, "
-             "or inside an ad break.",
-     impact="Paused or ad time is counted as content progress.",
-     fix="Report the content playhead (frozen during pauses and ads), not the ad's or a wall clock.",
-     source="SPEC §5")
-rule("playhead-rate", R.WARNING, family=FAMILY,
-     summary="While playing main content, the playhead advanced over 50 % (and over 2 s) faster or "
-             "slower than ts over 10 s or more.",
-     impact="Time spent and progress disagree; usually a wrong unit or a playhead that is not updated.",
-     fix="Send the player's current content position in seconds with every event.",
-     source="SPEC §5")
+PLAYHEAD_UNITS = rule(
+    "playhead-units", R.ERROR, family=FAMILY,
+    summary="VOD playhead above 10 × media.length, or live playhead ≥ 86400: milliseconds sent as seconds.",
+    impact="Progress markers, completion and time spent are computed from a playhead 1000× too large.",
+    fix="Send playerTime.playhead in seconds (live: seconds since midnight UTC).",
+    source="Media Collection API: playerTime.playhead")
+PLAYHEAD_OUT_OF_RANGE = rule(
+    "playhead-out-of-range", R.WARNING, family=FAMILY,
+    summary="Playhead below 0, or beyond media.length + 5 s on VOD.",
+    impact="Progress markers (25/50/75/95 %) fire wrongly or never.",
+    fix="Report the content playhead in seconds within [0, media.length].",
+    source="Media Collection API: playerTime.playhead")
+PLAYHEAD_MOVED_WHILE_PAUSED = rule(
+    "playhead-moved-while-paused", R.WARNING, family=FAMILY,
+    summary="The playhead advanced by more than 1 s between pauseStart/bufferStart and the next play, "
+            "or inside an ad break.",
+    impact="Paused or ad time is counted as content progress.",
+    fix="Report the content playhead (frozen during pauses and ads), not the ad's or a wall clock.",
+    source="SPEC §5")
+PLAYHEAD_RATE = rule(
+    "playhead-rate", R.WARNING, family=FAMILY,
+    summary="While playing main content, the playhead advanced over 50 % (and over 2 s) faster or "
+            "slower than ts over 10 s or more.",
+    impact="Time spent and progress disagree; usually a wrong unit or a playhead that is not updated.",
+    fix="Send the player's current content position in seconds with every event.",
+    source="SPEC §5")
 
-LIVE_TYPES = {"live", "linear", "radio"}
 DAY = 86400.0
-
-
-def is_live(params: dict) -> bool:
-    kind = params.get("media.contentType")
-    return isinstance(kind, str) and kind.lower() in LIVE_TYPES
 
 
 class PlayheadChecks(Family):
@@ -51,7 +50,7 @@ class PlayheadChecks(Family):
         self.hold_reported = False
         self.rate_anchor: tuple[int, float] | None = None  # (ts, playhead) of the playing stretch
         self.rate_reported = False
-        self._params: dict | None = None  # the session params _live and _length were read from
+        self._info: dict | None = None  # the session details _live and _length were read from
         self._live = False
         self._length: float | None = None
 
@@ -59,10 +58,10 @@ class PlayheadChecks(Family):
         playhead = e.playhead
         if playhead is None:
             return
-        params = self.ctx.session.params
-        if params is not self._params:  # read once per session, not per event
-            self._params, self._live = params, is_live(params)
-            self._length = number(params.get("media.length"))
+        info = self.ctx.session.info
+        if info is not self._info:  # read once per session, not per event
+            self._info, self._live = info, is_live(info)
+            self._length = number(info.get(LENGTH))
         live, length = self._live, self._length
         self._units(e, playhead, live, length)
         if self.units_reported:
@@ -81,7 +80,7 @@ class PlayheadChecks(Family):
         else:
             return
         self.units_reported = True
-        self.ctx.emit("playhead-units", e, f"{why}: milliseconds sent as seconds?")
+        self.ctx.emit(PLAYHEAD_UNITS, e, f"{why}: milliseconds sent as seconds?", field=PLAYHEAD)
 
     def _range(self, e: Entry, playhead: float, live: bool, length: float | None) -> None:
         if self.range_reported:
@@ -94,7 +93,7 @@ class PlayheadChecks(Family):
         else:
             return
         self.range_reported = True
-        self.ctx.emit("playhead-out-of-range", e, why + "; reported once per session")
+        self.ctx.emit(PLAYHEAD_OUT_OF_RANGE, e, why + "; reported once per session", field=PLAYHEAD)
 
     def _still(self, e: Entry, playhead: float) -> None:
         """Between pauseStart/bufferStart and play, and inside a break, the playhead stays put.
@@ -104,8 +103,8 @@ class PlayheadChecks(Family):
         """
         kind = e.event_type
         state = self.ctx.state
-        if kind == "play" and state.brk is None:
-            self.hold = None
+        if kind == "play" and state.ad is None:
+            self.hold = None  # content plays again (inside an unclosed break: the ad rules say so)
         elif kind in ("pauseStart", "bufferStart") and state.brk is None:
             self.hold, self.hold_reported = ("pause" if kind == "pauseStart" else "buffer", e.index, playhead), False
         elif kind == "adBreakStart":
@@ -114,8 +113,8 @@ class PlayheadChecks(Family):
             what, index, start = self.hold
             if playhead - start > self.ctx.config.pause_drift:
                 self.hold_reported = True
-                self.ctx.emit("playhead-moved-while-paused", e,
-                              f"playhead moved {playhead - start:.1f} s during the {what} that began at call {index}")
+                self.ctx.emit(PLAYHEAD_MOVED_WHILE_PAUSED, e,
+                              f"playhead moved {playhead - start:.1f} s during the {what} that began at call {index}", field=PLAYHEAD)
         if kind == "adBreakComplete":
             self.hold = None
 
@@ -138,10 +137,10 @@ class PlayheadChecks(Family):
                 if abs(off) > config.rate_tolerance * elapsed and abs(off) > config.rate_min:
                     if not self.rate_reported:
                         self.rate_reported = True
-                        self.ctx.emit("playhead-rate", e,
-                                      f"playhead moved {moved:.1f} s in {elapsed:.1f} s of playing")
+                        self.ctx.emit(PLAYHEAD_RATE, e,
+                                      f"playhead moved {moved:.1f} s in {elapsed:.1f} s of playing", field=PLAYHEAD)
                 self.rate_anchor = (ts, playhead)
         if kind == "play" and state.brk is None:
             self.rate_anchor, self.rate_reported = (ts, playhead), False
-        elif kind in ("pauseStart", "bufferStart", "adBreakStart", "sessionComplete", "sessionEnd"):
-            self.rate_anchor = None
+        elif kind in ("pauseStart", "bufferStart", "adBreakStart", "adStart", "sessionComplete", "sessionEnd"):
+            self.rate_anchor = None  # an ad holds the content playhead, inside a break or not

@@ -51,6 +51,7 @@ def session_object(session: Session, counts: Mapping[Severity, int]) -> dict[str
         "calls": session.calls,
         "closed_by": session.closed_by,
         **{s.label: counts[s] for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
+        "protocol": session.protocol,  # an addition (SPEC §7): the contract's keys stand
     }
 
 

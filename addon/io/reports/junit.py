@@ -54,6 +54,7 @@ def _suite(group: Group, rules: Registry) -> ET.Element:
             ET.SubElement(props, "property", name=f"media.{key}", value=show(value, missing=""))
         ET.SubElement(props, "property", name="calls", value=str(group.session.calls))
         ET.SubElement(props, "property", name="closed_by", value=group.session.closed_by or "")
+        ET.SubElement(props, "property", name="protocol", value=group.session.protocol)
     by_family: dict[str, list[Finding]] = {}
     for finding in group.findings:
         by_family.setdefault(family_of(rules, finding.rule), []).append(finding)

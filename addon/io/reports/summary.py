@@ -13,6 +13,7 @@ from typing import Protocol
 
 from ...core.findings import Finding, Registry, Severity
 from ...core.model import Session
+from ...core.protocols import by_name
 from .safe import literal, show
 
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)  # the order reports list them in
@@ -114,7 +115,7 @@ def families(rules: Registry, findings: Sequence[Finding] = ()) -> list[str]:
 # escaped for either format.
 
 SESSION_COLUMNS = ("session", "media id", "media name", "content type", "length", "calls",
-                   "closed by", "errors", "warnings", "info")
+                   "closed by", "errors", "warnings", "info", "protocol")
 FINDING_COLUMNS = ("call", "event", "severity", "rule", "message")
 RULE_COLUMNS = ("rule", "family", "severity", "count", "fix")
 
@@ -124,10 +125,16 @@ def session_cells(group: Group) -> list[str]:
     sid = "(no session)" if group.sid is None else literal(group.sid)
     session = group.session
     if session is None:
-        return [sid, "-", "-", "-", "-", "-", "-", *counts]
+        return [sid, "-", "-", "-", "-", "-", "-", *counts, "-"]
     media = session.media
     return [sid, show(media["id"]), show(media["name"]), show(media["contentType"]),
-            show(media["length"]), str(session.calls), session.closed_by or "not closed", *counts]
+            show(media["length"]), str(session.calls), session.closed_by or "not closed", *counts,
+            protocol_label(session)]
+
+
+def protocol_label(session: Session) -> str:
+    """The protocol that carried a session, as people name it ("Media Edge API")."""
+    return by_name(session.protocol).label
 
 
 def finding_cells(finding: Finding) -> list[str]:

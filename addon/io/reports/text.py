@@ -10,7 +10,7 @@ from __future__ import annotations
 from ...core.findings import Finding, Registry, Severity
 from .safe import literal, show
 from .checklists import results_of, text_lines
-from .summary import Group, Result, counts_phrase, fix_of, groups, totals
+from .summary import Group, Result, counts_phrase, fix_of, groups, protocol_label, totals
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -75,6 +75,7 @@ def _header(group: Group, paint: _Paint) -> str:
         f"{session.calls} call{'' if session.calls == 1 else 's'}",
         f"closed by {session.closed_by}" if session.closed_by else "not closed",
         counts,
+        f"[{protocol_label(session)}]",
     ]
     return "  ".join(parts)
 
