@@ -10,13 +10,14 @@ import pytest
 from support_pilot import lines, pilot_test, select_session
 
 from playhead.checklists import ChecklistWatch, load_checklists
-from playhead.cli import main
+from playhead.cli import UsageError, build_parser
 from playhead.core.tracker import Tracker
 from playhead.proxy.runner import ProxyRunner
 from playhead.simulate import Player
 from playhead.simulate.certification import CERTIFICATION
 from playhead.simulate.offline import scenario_as_calls
 from playhead.tui.app import Dashboard
+from playhead.tui.launch import view_app
 from playhead.tui.widgets.status import Origin
 
 SIZE = (160, 48)
@@ -97,8 +98,10 @@ async def test_the_panel_shows_the_checklists_asked_for():
             "✗ buffering 4/6  Buffering starts: bufferStart: never seen …", "✓ pause 7/7"]
 
 
-def test_an_unknown_panel_checklist_is_one_line(tmp_path, capsys):
+def test_an_unknown_panel_checklist_is_one_line(tmp_path):
     har = tmp_path / "x.har"
     har.write_text('{"log": {"entries": []}}')
-    assert main(["view", str(har), "--checklist", "nope"]) == 2
-    assert capsys.readouterr().err == "playhead: unknown checklist 'nope'; `playhead checklists` lists them\n"
+    args = build_parser().parse_args(["view", str(har), "--checklist", "nope"])
+    with pytest.raises(UsageError) as caught:
+        view_app(args)
+    assert str(caught.value) == "unknown checklist 'nope'; `playhead checklists` lists them"

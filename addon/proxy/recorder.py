@@ -24,8 +24,15 @@ _LINE_OVERHEAD = 512  # method, url, headers and JSON around the bodies, roughly
 _END = None
 
 
-def _size(call: Call) -> int:
-    return len(call.request_body or b"") + len(call.response_body or b"") + _LINE_OVERHEAD
+class _Mark(str):
+    """A line saying what happened to the run there (the automation API's reset), queued in
+    order with the calls around it."""
+
+
+def _size(item: Call | _Mark) -> int:
+    if isinstance(item, _Mark):
+        return _LINE_OVERHEAD
+    return len(item.request_body or b"") + len(item.response_body or b"") + _LINE_OVERHEAD
 
 
 class BackgroundRecording:
@@ -41,7 +48,7 @@ class BackgroundRecording:
         self.unrecorded = 0  # calls not recorded: the queue was full, or the write failed
         self._queued = 0  # bytes waiting
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[Call | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Call | _Mark | None] = queue.SimpleQueue()
         self._errors: set[str] = set()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="playhead-record", daemon=True)
@@ -58,6 +65,14 @@ class BackgroundRecording:
         self._queue.put(call)
         return True
 
+    def mark(self, what: str) -> None:
+        """Queue a mark line (RecordingWriter.mark) after the calls queued so far."""
+        with self._lock:
+            if self._closed:
+                return
+            self._queued += _LINE_OVERHEAD
+        self._queue.put(_Mark(what))
+
     def close(self, timeout: float = CLOSE_TIMEOUT) -> bool:
         """Write what is queued, then close the file. False when the writer did not finish
         within `timeout` (a hung disk): the file is then left to the thread."""
@@ -70,16 +85,20 @@ class BackgroundRecording:
         return not self._thread.is_alive()
 
     def _run(self) -> None:
-        while (call := self._queue.get()) is not _END:
+        while (item := self._queue.get()) is not _END:
             try:
-                self.writer.write(call)
+                if isinstance(item, _Mark):
+                    self.writer.mark(item)
+                else:
+                    self.writer.write(item)
             except Exception as exc:  # noqa: BLE001 - a full disk must not end the recording thread
-                with self._lock:
-                    self.unrecorded += 1
+                if not isinstance(item, _Mark):
+                    with self._lock:
+                        self.unrecorded += 1
                 self._report(exc)
             finally:
                 with self._lock:
-                    self._queued -= _size(call)
+                    self._queued -= _size(item)
         self.writer.close()
 
     def _report(self, exc: Exception) -> None:
