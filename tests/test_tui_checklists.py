@@ -33,7 +33,7 @@ async def test_the_panel_ticks_as_calls_arrive_and_says_what_it_waits_for():
     tracker = Tracker()
     checklists = load_checklists()
     watch = ChecklistWatch(tracker, [checklists["vod-preroll-ads"], checklists["vod-no-ads"]])
-    app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"), watch=watch)
+    app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"), watch=watch, panel=None)  # all that apply
     calls = scenario_as_calls(CERTIFICATION["vod-preroll-ads"][0], sid=SID)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -62,7 +62,8 @@ async def test_the_api_answers_under_the_dashboard_and_its_reset_empties_the_pan
     runner.start()
     try:
         host, port = runner.listen_address
-        app = Dashboard(runner.tracker, Origin("sink", listen=f"{host}:{port}"), watch=runner.addon.api_source.watch)
+        app = Dashboard(runner.tracker, Origin("sink", listen=f"{host}:{port}"), watch=runner.addon.api_source.watch,
+                        panel=None)
         api = "http://%s:%d/v1" % runner.api_address
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         async with app.run_test(size=SIZE) as pilot:
@@ -83,6 +84,19 @@ async def test_the_api_answers_under_the_dashboard_and_its_reset_empties_the_pan
             assert "select a session: its checklists tick here" in panel(app)
     finally:
         runner.stop()
+
+
+@pilot_test
+async def test_the_panel_shows_adobes_certification_tests_unless_told_otherwise():
+    tracker = Tracker()
+    app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"))
+    tracker.feed_all(scenario_as_calls(CERTIFICATION["pause"][0], sid=SID))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await select_session(pilot, app, SID)
+        await pilot.pause(0.3)
+        assert app.checklist_panel.render().plain.splitlines() == [
+            "✓ test1-standard-playback 8/8", "✓ test2-media-interruption 10/10"]
 
 
 @pilot_test
