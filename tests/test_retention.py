@@ -195,3 +195,53 @@ def test_check_with_max_calls_prints_the_same_report(tmp_path):
         return json.loads(out.stdout)
 
     assert check("--max-calls", "25") == check()
+
+
+# -- the session cap ------------------------------------------------------------------------------
+
+
+def made_up_sessions(count: int) -> list[Call]:
+    """One-call sessions with made-up sids, never closed: what any client can send the proxy."""
+    return [Call("POST", f"{HOST}/api/v1/sessions", session_start_body(ts=START + n, media_id=f"m-{n}"), 201,
+                 (("Content-Type", "application/json"),), (("Location", f"/api/v1/sessions/{n:064x}"),), b"",
+                 (START + n) / 1000) for n in range(count)]
+
+
+@pytest.mark.parametrize("calls", [
+    pytest.param(made_up_sessions(1000), id="made-up sids"),
+    pytest.param(scenario_calls(copies=12), id="scenarios one after another"),
+])
+def test_past_the_session_cap_sessions_are_summarised_with_the_same_findings(calls):
+    whole = Tracker(config=Config())
+    whole.feed_all(calls)
+    whole.finish()
+    capped = Tracker(config=Config(max_calls=2000))  # session cap: max(100, 2000 // 20)
+    kept_in_full = []
+    for call in calls:
+        capped.feed(call)
+        kept_in_full.append(len(capped._timelines))
+    capped.finish()
+    assert capped.retention.session_cap == 100 and max(kept_in_full) <= 100
+    assert capped.retention.summarised == len(capped.sessions) - len(capped._timelines) > 0
+    # Summarising finishes a session early: it says what the end of the run would have said.
+    same = lambda t: sorted((f.rule, f.severity, f.session or "", f.call, f.message) for f in t.findings)  # noqa: E731
+    assert same(capped) == same(whole)
+    for sid, session in capped.sessions.items():
+        assert (session.calls, dict(session.counts), session.first_ts, session.last_ts) == (
+            whole.sessions[sid].calls, dict(whole.sessions[sid].counts), whole.sessions[sid].first_ts,
+            whole.sessions[sid].last_ts)
+        if sid not in capped._timelines:  # the small record: no calls, the start's metadata
+            assert session.entries == [] and session.params == whole.sessions[sid].params
+
+
+def test_a_call_for_a_summarised_session_is_counted_not_checked():
+    tracker = Tracker(config=Config(max_calls=2000))
+    tracker.feed_all(made_up_sessions(200))
+    first = f"{0:064x}"
+    assert first not in tracker._timelines  # the least recently seen went first
+    findings = len(tracker.findings)
+    tracker.feed(Call("POST", f"{HOST}/api/v1/sessions/{first}/events", event_body("play", ts=START + 500),
+                      204, (), (), b"", START / 1000 + 1))
+    session = tracker.sessions[first]
+    assert (session.calls, session.entries, tracker.retention.unchecked) == (2, [], 1)
+    assert len(tracker.findings) == findings

@@ -72,16 +72,18 @@ class _Terminal:
         self._done.set()
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
-        if self.gone:  # stdin, stdout and stderr are a dead terminal: writes would fail with EIO
+
+    def _end(self, gone: bool) -> None:
+        """From a signal handler (the app's own thread) or the poll thread: wake the app's loop."""
+        if gone and not self.gone:
+            # stdin, stdout and stderr are a dead terminal: what the app still draws while it
+            # shuts down, and the summary after it, would fail with EIO (or wait on it) there.
+            self.gone = True
             devnull = os.open(os.devnull, os.O_RDWR)
             for fd in (0, 1, 2):
                 with contextlib.suppress(OSError):
                     os.dup2(devnull, fd)
             os.close(devnull)
-
-    def _end(self, gone: bool) -> None:
-        """From a signal handler (the app's own thread) or the poll thread: wake the app's loop."""
-        self.gone = self.gone or gone
         loop = self.app._loop  # noqa: SLF001 - the one way to wake it from a signal handler
         if loop is None or loop.is_closed():
             return
@@ -261,9 +263,11 @@ def view_app(args: argparse.Namespace) -> Dashboard:
     return Dashboard(tracker, origin, clock=capture_end, loader=load, watch=watch, panel=panel)
 
 
-def run_view(args: argparse.Namespace) -> int:
-    """`playhead view FILE...`: the dashboard over captures, no proxy."""
+def run_view(args: argparse.Namespace, need_terminal: Callable[[], None] = lambda: None) -> int:
+    """`playhead view FILE...`: the dashboard over captures, no proxy. The files and checklists
+    are checked before `need_terminal` asks for a terminal."""
     app = view_app(args)
+    need_terminal()
     with _Terminal(app):
         app.run()
     return 0

@@ -92,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
     from ..io.output import OutputError, check_writable, why
 
     if args.output is not None:
-        if args.format is not None and args.format != format_for_path(args.output):
+        # Only an extension that names a format must agree; /dev/stdout or a FIFO takes --format.
+        named = format_for_path(args.output)
+        if args.format is not None and named != "text" and args.format != named:
             raise UsageError(f"-o {args.output}: extension does not match --format {args.format}")
         try:
             check_writable(args.output)  # before the work, not after it
@@ -127,9 +129,7 @@ def run(args: argparse.Namespace) -> int:
         result = with_checklists(tracker, watch.results(final=True))
     try:
         if args.output is not None:
-            if args.format is not None and args.format != format_for_path(args.output):
-                raise UsageError(f"-o {args.output}: extension does not match --format {args.format}")
-            write_report(result, args.output)
+            write_report(result, args.output, fmt=args.format)
         else:
             color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
             sys.stdout.write(render(result, args.format or "text", color=color))

@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    need_terminal()
+    """Its files and checklists are judged first: a wrong argument is said as such, with or
+    without a terminal; then the dashboard needs one."""
     run_view = dashboard("run_view", "use `playhead check`")
-    return run_view(args)
+    return run_view(args, need_terminal)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .protocols.base import Protocol
     from .schemas import SchemaSet
 
-Sink = Callable[[Finding, Session | None, Entry | None], None]
+Sink = Callable[..., None]  # (finding, session, entry, revised=False): the tracker's _sink
 
 
 class Family:
@@ -58,36 +58,41 @@ class Run:
     """One defect that touches a run of calls (events after sessionEnd, a dead sid used again):
     one finding, on the run's first call, that counts them (SPEC §2 "one defect, one finding").
 
-    The finding is said when the run is over: at the end of the capture, or live once the
-    session has been silent for `hold_seconds`; a run that starts again later is a new finding.
-    `say(first, count)` returns (rule, message) or (rule, message, severity), or None."""
+    The finding is said at once, on the first call, so live views and the automation API see it
+    as it happens; each further call of the run revises it in place (its count, and its rule or
+    severity where the run shows more, as a 404 that the client then ignores). The run ends at
+    `flush` (the end of the capture, or what the family knows ends it) or, live, once the session
+    has been silent for `hold_seconds`: a run that starts again later is a new finding.
+    `say(first, count)` returns (rule, message) or (rule, message, severity)."""
 
-    __slots__ = ("ctx", "say", "first", "count", "seen")
+    __slots__ = ("ctx", "say", "first", "count", "seen", "finding")
 
-    def __init__(self, ctx: Timeline, say: Callable[[Entry, int], tuple | None]) -> None:
+    def __init__(self, ctx: Timeline, say: Callable[[Entry, int], tuple]) -> None:
         self.ctx = ctx
         self.say = say
         self.first: Entry | None = None
         self.count = 0
         self.seen = 0.0
+        self.finding: Finding | None = None
 
     def add(self, e: Entry) -> None:
         if self.first is None:
             self.first = e
         self.count += 1
         self.seen = e.call.time
+        said = self.say(self.first, self.count)
+        severity = said[2] if len(said) > 2 else None
+        if self.finding is None:
+            self.finding = self.ctx.emit(said[0], self.first, said[1], severity=severity)
+        else:
+            self.ctx.revise(self.finding, said[0], said[1], severity)
 
     def tick(self, now: float) -> None:
         if self.first is not None and now - self.seen > self.ctx.config.hold_seconds:
             self.flush()
 
     def flush(self) -> None:
-        first, count = self.first, self.count
-        self.first, self.count = None, 0
-        if first is not None:
-            said = self.say(first, count)
-            if said is not None:
-                self.ctx.emit(said[0], first, said[1], severity=said[2] if len(said) > 2 else None)
+        self.first, self.count, self.finding = None, 0, None
 
 
 class Context:
@@ -122,6 +127,22 @@ class Context:
         )
         self._sink(finding, self.session, e)
         return finding
+
+    def revise(self, finding: Finding, rule: Rule, message: str, severity: Severity | None = None) -> None:
+        """Say more in a finding already given (a Run's count): the same finding object, so every
+        list that holds it (the tracker's, the session's, its call's) reads the new text; the
+        session's counts follow a change of severity."""
+        sev = severity if severity is not None else rule.severity
+        if sev not in rule.severities:
+            raise ValueError(f"{rule.id} cannot be {sev.label}")
+        session = self.session
+        if session is not None and sev is not finding.severity:
+            session.counts[finding.severity] -= 1
+            session.counts[sev] += 1
+        object.__setattr__(finding, "rule", rule.id)  # findings are frozen to all but their emitter
+        object.__setattr__(finding, "message", message)
+        object.__setattr__(finding, "severity", sev)
+        self._sink(finding, session, None, revised=True)
 
     def failed(self, hook: Callable, where: str, e: Entry | None, exc: Exception) -> None:
         """A family's hook `where` raised: a failure inside playhead is a finding, never a lost

@@ -34,6 +34,7 @@ class Update:
 
     sessions: list[Session] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    revised: list[Finding] = field(default_factory=list)  # given before, now saying more (a Run's count)
     _seen: set[int] = field(default_factory=set, repr=False)
 
     def touch(self, session: Session | None) -> None:
@@ -144,7 +145,12 @@ class Tracker:
 
     # -- internals ------------------------------------------------------------------------
 
-    def _sink(self, finding: Finding, session: Session | None, entry: Entry | None) -> None:
+    def _sink(self, finding: Finding, session: Session | None, entry: Entry | None, *,
+              revised: bool = False) -> None:
+        if revised:
+            self._update.revised.append(finding)
+            self._update.touch(session)
+            return
         self.findings.append(finding)
         self._update.findings.append(finding)
         if entry is not None:
@@ -224,6 +230,12 @@ class Tracker:
             session = self.sessions[sid] = Session(sid, protocol=protocol.name)
             self._timelines[sid] = Timeline(session, self.config, protocol, self.schemas_for(protocol),
                                             self._sink, [protocol.checks(), *FAMILIES])
+            if self.retention.over_session_cap(self):
+                self.retention.summarise_sessions(self, session, start.call.time if start else 0.0)
+        elif sid not in self._timelines:  # summarised by the session cap (core/retention.py)
+            if start is not None:
+                self.retention.late_call(session, start.call.time)
+            return session
         if start is not None:
             if start.body is not None and start.event_type == SESSION_START:
                 session.params = protocol.start_metadata(start)
@@ -255,7 +267,10 @@ class Tracker:
             held.entries.append(entry)
 
     def _add(self, sid: str, entry: Entry) -> None:
-        timeline = self._timelines[sid]
+        timeline = self._timelines.get(sid)
+        if timeline is None:  # summarised by the session cap (core/retention.py)
+            self.retention.late_call(self.sessions[sid], entry.call.time)
+            return
         session = timeline.session
         entry.index = session.calls
         timeline.add(entry)

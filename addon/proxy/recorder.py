@@ -25,8 +25,7 @@ _END = None
 
 
 class _Mark(str):
-    """A line saying what happened to the run there (the automation API's reset), queued in
-    order with the calls around it."""
+    """A mark line (`reset`) queued between the calls it stands between."""
 
 
 def _size(item: Call | _Mark) -> int:
@@ -40,11 +39,11 @@ class BackgroundRecording:
     thread, once per kind of failure, when a write fails (a full disk)."""
 
     def __init__(self, writer: RecordingWriter, on_error: Callable[[Exception], None],
-                 max_bytes: int = MAX_QUEUED_BYTES) -> None:
+                 max_bytes: int | None = None) -> None:
         self.writer = writer
         self.path = writer.path
         self.on_error = on_error
-        self.max_bytes = max_bytes
+        self.max_bytes = MAX_QUEUED_BYTES if max_bytes is None else max_bytes
         self.unrecorded = 0  # calls not recorded: the queue was full, or the write failed
         self._queued = 0  # bytes waiting
         self._lock = threading.Lock()
@@ -66,7 +65,7 @@ class BackgroundRecording:
         return True
 
     def mark(self, what: str) -> None:
-        """Queue a mark line (RecordingWriter.mark) after the calls queued so far."""
+        """Queue a mark line (the automation API's reset), in order with the calls around it."""
         with self._lock:
             if self._closed:
                 return
@@ -92,9 +91,8 @@ class BackgroundRecording:
                 else:
                     self.writer.write(item)
             except Exception as exc:  # noqa: BLE001 - a full disk must not end the recording thread
-                if not isinstance(item, _Mark):
-                    with self._lock:
-                        self.unrecorded += 1
+                with self._lock:
+                    self.unrecorded += 1
                 self._report(exc)
             finally:
                 with self._lock:

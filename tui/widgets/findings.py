@@ -137,7 +137,9 @@ class FindingsFeed(RowList):
         return finding_cells(self.findings[self._matched[-1 - index]])
 
     def row_key(self, index: int) -> Hashable:
-        return self._matched[-1 - index]  # a finding never changes
+        at = self._matched[-1 - index]
+        finding = self.findings[at]  # a finding that counts a run of calls says more as it grows
+        return at, finding.rule, finding.severity, finding.message
 
     def highlighted(self, index: int) -> None:
         self.app.post_message(FindingHighlighted(self.current))

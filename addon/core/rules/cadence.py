@@ -112,8 +112,10 @@ class CadenceChecks(Family):
         if ts is not None:
             self.gaps = [g for g in self.gaps if not (g[0].ts is not None and g[1].ts is not None
                                                       and g[0].ts < ts < g[1].ts)]
-        window = self.ctx.config.reorder_events
-        while self.gaps and (ts is None or self.applied - self.gaps[0][3] >= window):
+        config = self.ctx.config
+        window, window_ms = config.reorder_events, config.reorder_ms
+        while self.gaps and (ts is None or self.applied - self.gaps[0][3] >= window
+                             or (self.gaps[0][1].ts is not None and ts - self.gaps[0][1].ts > window_ms)):
             prev, e, gap, _ = self.gaps.pop(0)
             if self.overdue_after != prev.index:  # the wall clock said it live already
                 self.ctx.emit(PING_LATE, e, f"gap {gap:.1f} s > {self.ctx.config.ping_limit:g} s after call "

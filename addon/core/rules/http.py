@@ -87,19 +87,28 @@ class HttpChecks(Family):
             self.ctx.emit(HTTP_ERROR, e, f"answered {status}: {advice(status)}")
 
     def _dead(self, first: Entry, count: int) -> tuple[Rule, str]:
-        dead, said = self.dead, self.said_dead
-        self.said_dead = True
-        if not said and count == 1:
+        """The first 404/410 is an http-error; once the client goes on sending, the same finding
+        becomes dead-session-reused and counts what it sent (a later run counts on its own)."""
+        dead = self.dead
+        if first.call.status == dead and count == 1 and not self.said_dead:
             return HTTP_ERROR, f"answered {dead}: {advice(dead or 404)}"
-        more = count - (0 if said else 1)
-        return DEAD_SESSION_REUSED, (f"answered {dead}, then {more} more event{'' if more == 1 else 's'} "
-                                     f"{'were' if more != 1 else 'was'} sent to it: all dropped; on {dead} "
-                                     "start a new session" if not said else
-                                     f"{count} more event{'' if count == 1 else 's'} sent after the session "
+        if first.call.status == dead and not self.said_dead:
+            more = count - 1
+            return DEAD_SESSION_REUSED, (f"answered {dead}, then {more} more event{'' if more == 1 else 's'} "
+                                         f"{'were' if more != 1 else 'was'} sent to it: all dropped; on {dead} "
+                                         "start a new session")
+        return DEAD_SESSION_REUSED, (f"{count} more event{'' if count == 1 else 's'} sent after the session "
                                      f"answered {dead}: all dropped")
 
+    def _end_run(self) -> None:
+        if self.after_dead.first is not None:
+            self.said_dead = True
+        self.after_dead.flush()
+
     def tick(self, now: float) -> None:
-        self.after_dead.tick(now)
+        run = self.after_dead
+        if run.first is not None and now - run.seen > self.ctx.config.hold_seconds:
+            self._end_run()
 
     def finish(self) -> None:
-        self.after_dead.flush()
+        self._end_run()
