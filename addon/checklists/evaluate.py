@@ -364,6 +364,11 @@ class ChecklistWatch:
                 self._advance(session)
 
     def _advance(self, session: Session) -> None:
+        if not session.entries and session.dropped:
+            # Summarised by the session cap (core/retention.py: every kept session holds its
+            # newest call): checked no more, so its checklists are let go with its rule state.
+            self._progress.pop(session.sid, None)
+            return
         progress = self._progress.get(session.sid)
         if progress is None:
             if not session.has_start:
