@@ -14,6 +14,7 @@ from playhead.checklists import (
 from playhead.checklists.format import load_file
 from playhead.cli import main
 from playhead.io.recording import RecordingWriter
+from playhead.core.config import Config
 from playhead.core.findings import Severity
 from playhead.core.tracker import Tracker
 from playhead.simulate.certification import CERTIFICATION
@@ -256,3 +257,14 @@ def test_playhead_checklists_lists_each_with_its_source(capsys, tmp_path):
         assert f"source: {checklist.source}" in out and checklist.name in out
     assert main(["checklists", "--steps"]) == 0
     assert " 1. Media start: the sessionStart" in capsys.readouterr().out
+
+
+def test_sessions_summarised_by_the_session_cap_are_let_go():
+    """Made-up sids must not grow the checklists' memory past the engine's session cap."""
+    tracker = Tracker(config=Config(max_calls=2000))  # a session cap of 100
+    watch = ChecklistWatch(tracker, list(BUILTIN.values()))
+    good, _ = CERTIFICATION["pause"]
+    for n in range(300):
+        tracker.feed_all(scenario_as_calls(good, sid=f"{n:064x}")[:1])  # a sessionStart each
+    assert tracker.retention.summarised > 0
+    assert 0 < len(watch.result(BUILTIN["pause"]).verdicts) <= tracker.retention.session_cap

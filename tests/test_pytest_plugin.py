@@ -37,14 +37,15 @@ def test_broken(playhead):
     assert playhead.sessions() == []  # reset: the clean session of the test before is forgotten
     play(playhead, SCENARIOS["ad-outside-break"])
     playhead.wait_for_sessions(1)
-    assert [f["rule"] for f in playhead.findings(severity="error")] == ["ad-outside-break"]  # one defect
+    assert [f["rule"] for f in playhead.findings(severity="error")] == ["ad-outside-break"]
     playhead.assert_clean()
 ''')
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines([
         "*playhead found 1 finding of severity error or worse (ad-outside-break):",
-        "session * media demo-vod-002 \"Harbour Lights, episode 2\"  19 calls  * 1 error, 0 warnings, 0 info*",
-        "  call   3 adStart          error    ad-outside-break  adStart with no open ad break*",
+        "session * media demo-vod-002 \"Harbour Lights, episode 2\"  19 calls  closed by sessionComplete  "
+        "1 error, 0 warnings, 0 info  [[]Media Collection API[]]",
+        "  call   3 adStart          error    ad-outside-break  adStart with no open ad break: counted as main content",
         "      fix: Send adBreakStart before the first ad of a pod and adBreakComplete after the last.",
         "1 session, 19 calls: 1 error, 0 warnings, 0 info",
     ])

@@ -10,13 +10,14 @@ import pytest
 from support_pilot import lines, pilot_test, select_session
 
 from playhead.checklists import ChecklistWatch, load_checklists
-from playhead.cli import main
+from playhead.cli import UsageError, build_parser
 from playhead.core.tracker import Tracker
 from playhead.proxy.runner import ProxyRunner
 from playhead.simulate import Player
 from playhead.simulate.certification import CERTIFICATION
 from playhead.simulate.offline import scenario_as_calls
 from playhead.tui.app import Dashboard
+from playhead.tui.launch import view_app
 from playhead.tui.widgets.status import Origin
 
 SIZE = (160, 48)
@@ -32,7 +33,7 @@ async def test_the_panel_ticks_as_calls_arrive_and_says_what_it_waits_for():
     tracker = Tracker()
     checklists = load_checklists()
     watch = ChecklistWatch(tracker, [checklists["vod-preroll-ads"], checklists["vod-no-ads"]])
-    app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"), watch=watch)
+    app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"), watch=watch, panel=None)  # all that apply
     calls = scenario_as_calls(CERTIFICATION["vod-preroll-ads"][0], sid=SID)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -61,7 +62,8 @@ async def test_the_api_answers_under_the_dashboard_and_its_reset_empties_the_pan
     runner.start()
     try:
         host, port = runner.listen_address
-        app = Dashboard(runner.tracker, Origin("sink", listen=f"{host}:{port}"), watch=runner.addon.api_source.watch)
+        app = Dashboard(runner.tracker, Origin("sink", listen=f"{host}:{port}"), watch=runner.addon.api_source.watch,
+                        panel=None)
         api = "http://%s:%d/v1" % runner.api_address
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         async with app.run_test(size=SIZE) as pilot:
@@ -85,6 +87,19 @@ async def test_the_api_answers_under_the_dashboard_and_its_reset_empties_the_pan
 
 
 @pilot_test
+async def test_the_panel_shows_adobes_certification_tests_unless_told_otherwise():
+    tracker = Tracker()
+    app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"))
+    tracker.feed_all(scenario_as_calls(CERTIFICATION["pause"][0], sid=SID))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await select_session(pilot, app, SID)
+        await pilot.pause(0.3)
+        assert app.checklist_panel.render().plain.splitlines() == [
+            "✓ test1-standard-playback 8/8", "✓ test2-media-interruption 10/10"]
+
+
+@pilot_test
 async def test_the_panel_shows_the_checklists_asked_for():
     tracker = Tracker()
     app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"), panel=["pause", "buffering"])
@@ -97,8 +112,10 @@ async def test_the_panel_shows_the_checklists_asked_for():
             "✗ buffering 4/6  Buffering starts: bufferStart: never seen …", "✓ pause 7/7"]
 
 
-def test_an_unknown_panel_checklist_is_one_line(tmp_path, capsys):
+def test_an_unknown_panel_checklist_is_one_line(tmp_path):
     har = tmp_path / "x.har"
     har.write_text('{"log": {"entries": []}}')
-    assert main(["view", str(har), "--checklist", "nope"]) == 2
-    assert capsys.readouterr().err == "playhead: unknown checklist 'nope'; `playhead checklists` lists them\n"
+    args = build_parser().parse_args(["view", str(har), "--checklist", "nope"])
+    with pytest.raises(UsageError) as caught:
+        view_app(args)
+    assert str(caught.value) == "unknown checklist 'nope'; `playhead checklists` lists them"

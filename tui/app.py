@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 
-from ..checklists import ChecklistWatch, load_checklists
+from ..checklists import CERTIFICATION_TESTS, ChecklistWatch, load_checklists
 from ..core.findings import Finding, Severity
 from ..core.model import Session
 from ..core.tracker import Tracker, Update
@@ -103,12 +103,13 @@ class Dashboard(App[None]):
         loader: Callable[[Dashboard], None] | None = None,
         follow: bool | None = None,
         watch: ChecklistWatch | None = None,
-        panel: Sequence[str] | None = None,
+        panel: Sequence[str] | None = CERTIFICATION_TESTS,
     ) -> None:
         """`loader` runs on a worker thread once the app is up (reading captures, playing the
         demo); `clock` gives "now" for last-call ages (a view passes the capture's end);
         `watch`: the checklists evaluated (the proxy's own, live; else the built-in ones), and
-        `panel` the names of those the checklist panel shows (None: every one that applies)."""
+        `panel` the names of those the checklist panel shows (default: Adobe's certification
+        tests; None: every one that applies)."""
         super().__init__()
         self.tracker = tracker
         self.watch = watch if watch is not None else ChecklistWatch(tracker, list(load_checklists().values()))

@@ -28,8 +28,8 @@ from .source import Source
 
 WAIT_LIMIT = 300.0  # seconds a /v1/wait may hold its request at most
 WAIT_DEFAULT = 30.0
-CLOSERS = ("sessionComplete", "sessionEnd")
-REORDER_WINDOW = 10  # events the engine may still hold back to order them by ts
+TICK = 1.0  # seconds between the proxy's wall-clock ticks (PlayheadAddon.tick_interval)
+SETTLE_STEP = 0.25  # seconds a /v1/wait sleeps at most between looks: sessions settle with time
 REPORT_TYPES = {"json": "application/json", "junit": "application/xml", "html": "text/html",
                 "markdown": "text/markdown", "text": "text/plain"}
 
@@ -70,8 +70,9 @@ def make_app(source: Source) -> Flask:
     def sessions() -> dict[str, Any]:
         state = _choice("state", ("open", "closed"))
         with source.tracker.lock:
-            return {"sessions": [session_item(s) for s in source.tracker.sessions.values()
-                                 if state is None or closed(s) == (state == "closed")]}
+            shut = _closer(source)
+            return {"sessions": [session_item(s, shut(s)) for s in source.tracker.sessions.values()
+                                 if state is None or shut(s) == (state == "closed")]}
 
     @app.get("/v1/sessions/<sid>")
     def one_session(sid: str) -> dict[str, Any]:
@@ -80,7 +81,7 @@ def make_app(source: Source) -> Flask:
             session = tracker.sessions.get(sid)
             if session is None:
                 raise NotFound(f"no session {sid!r}; GET /v1/sessions lists them")
-            return {**session_item(session), "dropped_calls": session.dropped,
+            return {**session_item(session, _closer(source)(session)), "dropped_calls": session.dropped,
                     "calls_kept": [call_item(e) for e in session.entries],
                     "findings": [f.as_dict() for f in session.findings],
                     "checklists": [v.as_dict() | {"name": v.checklist.name}
@@ -124,8 +125,9 @@ def make_app(source: Source) -> Flask:
 
         def ready() -> list[dict[str, Any]] | None:
             with source.tracker.lock:
-                chosen = [s for s in source.tracker.sessions.values() if not only_closed or closed(s)]
-                return [session_item(s) for s in chosen] if len(chosen) >= want else None
+                shut = _closer(source)
+                chosen = [s for s in source.tracker.sessions.values() if not only_closed or shut(s)]
+                return [session_item(s, shut(s)) for s in chosen] if len(chosen) >= want else None
 
         found = changed.wait_for(ready, deadline)
         if found is not None:
@@ -153,28 +155,29 @@ def make_app(source: Source) -> Flask:
     return app
 
 
-def closed(session: Session) -> bool:
-    """Closed by sessionComplete/sessionEnd, or about to be: the engine holds the newest events
-    a moment to put them in ts order (SPEC §4), and a test waiting for the session to close
-    should not wait for that window."""
-    if session.closed_by is not None:
-        return True
-    for entry in reversed(session.entries[-REORDER_WINDOW:]):
-        status = entry.call.status
-        if entry.event_type in CLOSERS and (status is None or status < 400):
-            return True
-    return False
+def closed(session: Session, settle: float, now: float) -> bool:
+    """Closed by sessionComplete/sessionEnd, and settled: a defect that spans calls (ads outside
+    a break, events after the end) is said once the session has been silent for the engine's hold
+    time and a wall-clock tick has passed, so a test that waits for closed sessions and then asks
+    for findings gets them all."""
+    return session.closed_by is not None and now - session.last_seen > settle
 
 
-def session_item(session: Session) -> dict[str, Any]:
+def session_item(session: Session, is_closed: bool) -> dict[str, Any]:
     """A session as GET /v1/sessions lists it: the JSON report's object, its state and protocol."""
-    return {**session_object(session, session.counts), "state": session.state, "closed": closed(session)}
+    return {**session_object(session, session.counts), "state": session.state, "closed": is_closed}
 
 
 def call_item(entry: Entry) -> dict[str, Any]:
     return {"index": entry.index, "eventType": entry.event_type, "ts": entry.ts, "playhead": entry.playhead,
             "status": entry.call.status, "state_after": entry.state_after,
             "findings": [f.rule for f in entry.findings]}
+
+
+def _closer(source: Source) -> Callable[[Session], bool]:
+    """`closed` for this tracker, now."""
+    settle, now = source.tracker.config.hold_seconds + TICK, time.time()
+    return lambda session: closed(session, settle, now)
 
 
 def _choice(name: str, choices: tuple[str, ...]) -> str | None:
@@ -230,4 +233,4 @@ class _Changes:
                 left = deadline - time.monotonic()
                 if found is not None or left <= 0:
                     return found
-                self.condition.wait(left)
+                self.condition.wait(min(left, SETTLE_STEP))

@@ -99,14 +99,38 @@ def overall(statuses: Sequence[str]) -> str:
 
 
 class _Chain:
-    """One reading of the ordered event steps, from step `start` on (see Progress)."""
+    """One reading of the ordered event steps that has met its first step (see Progress)."""
 
     __slots__ = ("cursor", "hits", "near")
 
-    def __init__(self, start: int) -> None:
-        self.cursor = start  # position in the ordered steps waited for now
-        self.hits: dict[int, int] = {}  # step index -> call that met it
-        self.near: dict[int, str] = {}  # step index -> the first call of its type that did not fit
+    def __init__(self, cursor: int, hits: dict[int, int]) -> None:
+        self.cursor = cursor  # position in the ordered steps waited for now
+        self.hits = hits  # step index -> call that met it
+        self.near: dict[int, str] | None = None  # step index -> the first call of its type that did not fit
+
+
+class _Plan:
+    """What every Progress of one checklist shares: its steps by kind, and the sets of event
+    types its readings can wait for (one object per set, however many sessions)."""
+
+    __slots__ = ("checklist", "ordered", "absent", "_waiting")
+
+    def __init__(self, checklist: Checklist) -> None:
+        self.checklist = checklist
+        self.ordered = tuple(i for i, s in enumerate(checklist.steps) if s.kind == "event")
+        self.absent = tuple(i for i, s in enumerate(checklist.steps) if s.kind == "absent")
+        self._waiting: dict[tuple[int, ...], frozenset[str]] = {}
+
+    def waiting(self, cursors: tuple[int, ...]) -> frozenset[str]:
+        found = self._waiting.get(cursors)
+        if found is None:
+            steps, ordered = self.checklist.steps, self.ordered
+            types = {t for i in self.absent for t in steps[i].match.types}  # type: ignore[union-attr]
+            for cursor in cursors:
+                if cursor < len(ordered):
+                    types.update(steps[ordered[cursor]].match.types)  # type: ignore[union-attr]
+            found = self._waiting[cursors] = frozenset(types)
+        return found
 
 
 class Progress:
@@ -119,21 +143,33 @@ class Progress:
     step after the last call the verdict accepted.
     """
 
-    def __init__(self, checklist: Checklist) -> None:
-        self.checklist = checklist
+    __slots__ = ("plan", "position", "findings_read", "_chains", "_anchors", "_near", "_settled", "_waiting",
+                 "closed", "hit", "why")
+
+    def __init__(self, plan: _Plan) -> None:
+        self.plan = plan
         self.position = 0  # the next call index to read
         self.findings_read = 0
-        self._ordered = [i for i, s in enumerate(checklist.steps) if s.kind == "event"]
-        self._absent = [i for i, s in enumerate(checklist.steps) if s.kind == "absent"]
-        self._chains: dict[int, _Chain] = {0: _Chain(0)}  # by the position each starts at
+        # Readings by the position they start at: those that met their first step, and for the
+        # others the call after which they may start (-2: none started there yet). Most sessions
+        # never need most readings, so they cost an int until they meet something.
+        self._chains: dict[int, _Chain] = {}
+        self._anchors = [-1] + [-2] * (len(plan.ordered) - 1) if plan.ordered else []
+        self._near: dict[int, str] | None = None  # near misses of the readings not started yet
+        # Once the engine closed the session, the event steps are settled: the readings give way
+        # to their outcome (memory: a long run keeps thousands of closed sessions).
+        self._settled: tuple[dict[int, int], dict[int, str]] | None = None
         # the event types a reading waits for or an absent step watches: calls of other types
         # (most pings, once each reading has seen its ping) cost one lookup
-        self._waiting: set[str] = set()
-        self._rewait()
+        self._waiting = plan.waiting((0,))
         self.closed = False  # a sessionComplete or sessionEnd was read (the engine's timeline may
         # still hold it back to reorder it by ts)
-        self.hit: dict[int, int] = {}  # step index -> call that broke it (absent, no_findings)
-        self.why: dict[int, str] = {}  # step index -> what broke it
+        self.hit: dict[int, int] | None = None  # step index -> call that broke it (absent, no_findings)
+        self.why: dict[int, str] | None = None  # step index -> what broke it
+
+    @property
+    def checklist(self) -> Checklist:
+        return self.plan.checklist
 
     def advance(self, session: Session) -> None:
         entries = session.entries  # the calls kept in memory; entries[i] is call i + dropped
@@ -151,14 +187,23 @@ class Progress:
         for finding in session.findings[self.findings_read:]:
             self._finding(finding)
         self.findings_read = len(session.findings)
+        if session.closed_by is not None and self._settled is None:
+            self._settled = self._event_hits()
+            self._chains, self._anchors, self._near = {}, [], None
+            self._waiting = self.plan.waiting(())  # absent steps still watch what comes after
+
+    def _broken(self, i: int, call: int, why: str) -> None:
+        if self.hit is None or self.why is None:
+            self.hit, self.why = {}, {}
+        self.hit[i] = call
+        self.why[i] = why
 
     def _read(self, entry: Entry, kind: str) -> None:
-        steps = self.checklist.steps
-        for i in self._absent:
-            if i not in self.hit and _mismatch(steps[i].match, entry) is None:
-                self.hit[i] = entry.index
-                self.why[i] = f"call {entry.index} was {kind}"
-        ordered, spawn = self._ordered, []
+        steps = self.plan.checklist.steps
+        for i in self.plan.absent:
+            if (self.hit is None or i not in self.hit) and _mismatch(steps[i].match, entry) is None:
+                self._broken(i, entry.index, f"call {entry.index} was {kind}")
+        ordered, spawn = self.plan.ordered, []
         for chain in self._chains.values():
             if chain.cursor >= len(ordered):
                 continue
@@ -171,45 +216,60 @@ class Progress:
                 chain.hits[i] = entry.index
                 chain.cursor += 1
                 spawn.append(chain.cursor + 1)
-            elif i not in chain.near:
+            elif chain.near is None or i not in chain.near:
+                if chain.near is None:
+                    chain.near = {}
                 chain.near[i] = f"call {entry.index} was {kind} with {miss}"
-        for first in spawn:  # after the loop: new readings start with the next call
+        for start, anchor in enumerate(self._anchors):  # readings that wait for their first step
+            if anchor == -2 or anchor >= entry.index or start in self._chains:
+                continue
+            i = ordered[start]
+            if kind not in steps[i].match.types:  # type: ignore[union-attr]
+                continue
+            miss = _mismatch(steps[i].match, entry)
+            if miss is None:
+                self._chains[start] = _Chain(start + 1, {i: entry.index})
+                spawn.append(start + 2)
+            elif self._near is None or i not in self._near:
+                self._near = self._near or {}
+                self._near[i] = f"call {entry.index} was {kind} with {miss}"
+        for first in spawn:  # new readings start with the next call
             for start in range(first, len(ordered)):
                 chain = self._chains.get(start)
-                if chain is None or min(chain.hits.values(), default=-1) < entry.index:
-                    self._chains[start] = _Chain(start)
+                if chain is None or min(chain.hits.values()) < entry.index:
+                    self._chains.pop(start, None)
+                    self._anchors[start] = entry.index
         if spawn:
-            self._rewait()
-
-    def _rewait(self) -> None:
-        steps, ordered = self.checklist.steps, self._ordered
-        waiting = {t for i in self._absent for t in steps[i].match.types}  # type: ignore[union-attr]
-        for chain in self._chains.values():
-            if chain.cursor < len(ordered):
-                waiting.update(steps[ordered[chain.cursor]].match.types)  # type: ignore[union-attr]
-        self._waiting = waiting
+            cursors = {c.cursor for c in self._chains.values()}
+            cursors.update(s for s, a in enumerate(self._anchors) if a != -2 and s not in self._chains)
+            self._waiting = self.plan.waiting(tuple(sorted(cursors)))
 
     def _finding(self, finding: Finding) -> None:
-        for i, step in enumerate(self.checklist.steps):
+        for i, step in enumerate(self.plan.checklist.steps):
             match = step.match
-            if step.kind != "no_findings" or i in self.hit or not isinstance(match, FindingMatch):
+            if step.kind != "no_findings" or (self.hit is not None and i in self.hit) \
+                    or not isinstance(match, FindingMatch):
                 continue
             if (match.severity is None or finding.severity >= match.severity) and \
                     (not match.rules or finding.rule in match.rules):
-                self.hit[i] = finding.call if finding.call is not None else -1
                 where = f"call {finding.call}: " if finding.call is not None else ""
-                self.why[i] = f"{where}{finding.rule}: {finding.message}"
+                self._broken(i, finding.call if finding.call is not None else -1,
+                             f"{where}{finding.rule}: {finding.message}")
 
     def _event_hits(self) -> tuple[dict[int, int], dict[int, str]]:
         """Which call met each event step, following the readings as the class says."""
+        if self._settled is not None:
+            return self._settled
         hits: dict[int, int] = {}
         near: dict[int, str] = {}
-        ordered, last = self._ordered, -1
-        chain: _Chain | None = self._chains[0]
+        ordered, last = self.plan.ordered, -1
+        chain: _Chain | None = self._chains.get(0)
         for pos, i in enumerate(ordered):
             if chain is None or i not in chain.hits:
-                if chain is not None and i in chain.near:
+                if chain is not None and chain.near is not None and i in chain.near:
                     near[i] = chain.near[i]
+                elif self._near is not None and i in self._near:
+                    near[i] = self._near[i]
                 chain = self._resume_after(pos, last)
                 continue
             hits[i] = last = chain.hits[i]
@@ -218,9 +278,9 @@ class Progress:
     def _resume_after(self, missing: int, last: int) -> _Chain | None:
         """The reading that skipped step position `missing`: the first one that met a later step
         with a call after `last`."""
-        for start in range(missing + 1, len(self._ordered)):
+        for start in range(missing + 1, len(self.plan.ordered)):
             chain = self._chains.get(start)
-            call = chain.hits.get(self._ordered[start]) if chain is not None else None
+            call = chain.hits.get(self.plan.ordered[start]) if chain is not None else None
             if chain is not None and call is not None and call > last:
                 return chain
         return None
@@ -240,7 +300,7 @@ class Progress:
                     steps.append(StepVerdict(step, FAILED, f"never seen before the session closed: {what}{seen}"))
                 else:
                     steps.append(StepVerdict(step, INCOMPLETE, f"waiting for {what}{seen}"))
-            elif i in self.hit:
+            elif self.hit is not None and self.why is not None and i in self.hit:
                 call = self.hit[i]
                 steps.append(StepVerdict(step, FAILED, self.why[i], call if call >= 0 else None))
             else:
@@ -287,7 +347,8 @@ class ChecklistWatch:
     def __init__(self, tracker: Tracker, checklists: Sequence[Checklist]) -> None:
         self.tracker = tracker
         self.checklists = list(checklists)
-        self._progress: dict[str, dict[str, Progress]] = {}  # sid -> checklist name -> progress
+        self._plans = [_Plan(c) for c in self.checklists]
+        self._progress: dict[str, list[Progress]] = {}  # sid -> the progress of each checklist that applies
         self._generation = tracker.generation
         with tracker.lock:
             for session in tracker.sessions.values():
@@ -303,32 +364,37 @@ class ChecklistWatch:
                 self._advance(session)
 
     def _advance(self, session: Session) -> None:
+        if not session.entries and session.dropped:
+            # Summarised by the session cap (core/retention.py: every kept session holds its
+            # newest call): checked no more, so its checklists are let go with its rule state.
+            self._progress.pop(session.sid, None)
+            return
         progress = self._progress.get(session.sid)
         if progress is None:
             if not session.has_start:
                 return  # what it is (VOD? live?) is not known yet
             content_type = session.media.get("contentType")
             downloaded = session_detail(session, "media.downloaded") is True
-            progress = self._progress[session.sid] = {
-                c.name: Progress(c) for c in self.checklists if c.applies_to(content_type, downloaded)}
-        for p in progress.values():
+            progress = self._progress[session.sid] = [
+                Progress(plan) for plan in self._plans if plan.checklist.applies_to(content_type, downloaded)]
+        for p in progress:
             p.advance(session)
 
     def verdicts(self, sid: str, final: bool = False) -> list[Verdict]:
         """Every checklist that applies to this session, in the watch's order."""
         session = self.tracker.sessions.get(sid)
-        progress = self._progress.get(sid, {})
         if session is None:
             return []
         closed = final or session.closed_by is not None
-        return [progress[c.name].verdict(sid, closed) for c in self.checklists if c.name in progress]
+        return [p.verdict(sid, closed) for p in self._progress.get(sid, ())]
 
     def result(self, checklist: Checklist, final: bool = False) -> ChecklistResult:
         verdicts = []
         for sid, progress in self._progress.items():
             session = self.tracker.sessions.get(sid)
-            if session is not None and checklist.name in progress:
-                verdicts.append(progress[checklist.name].verdict(sid, final or session.closed_by is not None))
+            mine = next((p for p in progress if p.checklist is checklist), None)
+            if session is not None and mine is not None:
+                verdicts.append(mine.verdict(sid, final or session.closed_by is not None))
         status = overall([v.status for v in verdicts])
         if not verdicts:
             detail = f"waiting for a session ({checklist.describe_scope()})"

@@ -8,10 +8,6 @@ from pathlib import Path
 
 from . import UsageError
 
-# What the dashboard's panel shows unless --checklist says otherwise: Adobe's certification tests.
-# (Every checklist that applies would list, for a correct VOD, the ad scenarios it is not.)
-PANEL_DEFAULT = ("test1-standard-playback", "test2-media-interruption")
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("checklists", help="list the checklists (Adobe's certification tests, tracking scenarios)",
@@ -29,14 +25,16 @@ def add_checklists_option(p: argparse.ArgumentParser) -> None:
 
 def add_panel_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checklist", action="append", default=[], metavar="NAME",
-                   help="a checklist the dashboard's panel shows (repeatable; default: Adobe's "
-                        f"{' and '.join(PANEL_DEFAULT)}; `playhead checklists` lists them)")
+                   help="a checklist the dashboard's panel shows (repeatable; default: Adobe's Test 1 "
+                        "and Test 2; `playhead checklists` lists them)")
     add_checklists_option(p)
 
 
 def panel_names(args: argparse.Namespace) -> list[str]:
     """The checklists the panel shows, checked now (UsageError for an unknown name)."""
-    return [c.name for c in chosen(args)] if getattr(args, "checklist", None) else list(PANEL_DEFAULT)
+    from ..checklists import CERTIFICATION_TESTS
+
+    return [c.name for c in chosen(args)] if getattr(args, "checklist", None) else list(CERTIFICATION_TESTS)
 
 
 def available(args: argparse.Namespace) -> dict:
