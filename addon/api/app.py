@@ -28,7 +28,6 @@ from .source import Source
 
 WAIT_LIMIT = 300.0  # seconds a /v1/wait may hold its request at most
 WAIT_DEFAULT = 30.0
-TICK = 1.0  # seconds between the proxy's wall-clock ticks (PlayheadAddon.tick_interval)
 SETTLE_STEP = 0.25  # seconds a /v1/wait sleeps at most between looks: sessions settle with time
 REPORT_TYPES = {"json": "application/json", "junit": "application/xml", "html": "text/html",
                 "markdown": "text/markdown", "text": "text/plain"}
@@ -70,9 +69,8 @@ def make_app(source: Source) -> Flask:
     def sessions() -> dict[str, Any]:
         state = _choice("state", ("open", "closed"))
         with source.tracker.lock:
-            shut = _closer(source)
-            return {"sessions": [session_item(s, shut(s)) for s in source.tracker.sessions.values()
-                                 if state is None or shut(s) == (state == "closed")]}
+            return {"sessions": [session_item(s, closed(s)) for s in source.tracker.sessions.values()
+                                 if state is None or closed(s) == (state == "closed")]}
 
     @app.get("/v1/sessions/<sid>")
     def one_session(sid: str) -> dict[str, Any]:
@@ -81,7 +79,7 @@ def make_app(source: Source) -> Flask:
             session = tracker.sessions.get(sid)
             if session is None:
                 raise NotFound(f"no session {sid!r}; GET /v1/sessions lists them")
-            return {**session_item(session, _closer(source)(session)), "dropped_calls": session.dropped,
+            return {**session_item(session, closed(session)), "dropped_calls": session.dropped,
                     "calls_kept": [call_item(e) for e in session.entries],
                     "findings": [f.as_dict() for f in session.findings],
                     "checklists": [v.as_dict() | {"name": v.checklist.name}
@@ -125,9 +123,8 @@ def make_app(source: Source) -> Flask:
 
         def ready() -> list[dict[str, Any]] | None:
             with source.tracker.lock:
-                shut = _closer(source)
-                chosen = [s for s in source.tracker.sessions.values() if not only_closed or shut(s)]
-                return [session_item(s, shut(s)) for s in chosen] if len(chosen) >= want else None
+                chosen = [s for s in source.tracker.sessions.values() if not only_closed or closed(s)]
+                return [session_item(s, closed(s)) for s in chosen] if len(chosen) >= want else None
 
         found = changed.wait_for(ready, deadline)
         if found is not None:
@@ -155,12 +152,12 @@ def make_app(source: Source) -> Flask:
     return app
 
 
-def closed(session: Session, settle: float, now: float) -> bool:
-    """Closed by sessionComplete/sessionEnd, and settled: a defect that spans calls (ads outside
-    a break, events after the end) is said once the session has been silent for the engine's hold
-    time and a wall-clock tick has passed, so a test that waits for closed sessions and then asks
-    for findings gets them all."""
-    return session.closed_by is not None and now - session.last_seen > settle
+def closed(session: Session) -> bool:
+    """Closed by sessionComplete/sessionEnd as the engine applied it: live, once the backend's
+    reorder window let the closer through (a second of silence; the same tick settles the gaps
+    the closer ends), so a test that waits for closed sessions and then asks for findings gets
+    them all. A defect that spans calls is said on its first call and counts on as it grows."""
+    return session.closed_by is not None
 
 
 def session_item(session: Session, is_closed: bool) -> dict[str, Any]:
@@ -173,11 +170,6 @@ def call_item(entry: Entry) -> dict[str, Any]:
             "status": entry.call.status, "state_after": entry.state_after,
             "findings": [f.rule for f in entry.findings]}
 
-
-def _closer(source: Source) -> Callable[[Session], bool]:
-    """`closed` for this tracker, now."""
-    settle, now = source.tracker.config.hold_seconds + TICK, time.time()
-    return lambda session: closed(session, settle, now)
 
 
 def _choice(name: str, choices: tuple[str, ...]) -> str | None:
