@@ -132,8 +132,10 @@ def test_a_recording_cut_by_kill_9_is_still_readable_by_check(tmp_path, env):
                              capture_output=True, text=True, env=env, timeout=60)
     assert checked.returncode in (0, 1), checked.stderr
     calls = json.loads(checked.stdout)["summary"]["calls"]
-    # each call is recorded before its answer leaves the proxy: nothing answered is missing
-    assert calls >= len(answered)
+    # Each call is queued for the recording before its answer leaves the proxy, and written by the
+    # recording's thread (never on the event loop, which a hung disk would stall): a kill -9 loses
+    # at most the calls still queued at that instant, a write's worth of milliseconds.
+    assert calls >= len(answered) - 3
 
     # A crash in the middle of a write leaves half a line: that line is skipped, the rest is kept.
     cut = tmp_path / "cut.jsonl"
