@@ -171,6 +171,7 @@ class Timeline(Context):
         self.prev_timed: Entry | None = None  # previous event that had a usable ts ...
         self.prev_ts: int | None = None  # ... and that ts
         self.start_ts: int | None = None  # the sessionStart's ts, once it arrived with one
+        self.refused: Entry | None = None  # the latest-stamped call the backend refused (4xx/5xx)
         self.families = [f(self) for f in families]
         # Only the hooks a family overrides are called, as bound methods: most families need one
         # or two of the four, and this loop runs for every call.
@@ -200,6 +201,9 @@ class Timeline(Context):
                 self.failed(hook, "arrive", e, exc)
         status = e.call.status
         if status is not None and status >= 400:
+            refused = self.refused
+            if e.ts is not None and (refused is None or refused.ts is None or e.ts > refused.ts):
+                self.refused = e  # the client did call then (cadence measures gaps from it)
             return  # the backend did not take it: it is not part of the timeline
         if e.event_type == SESSION_START and e.index != 0:
             return  # a sessionStart posted to /events starts nothing (wrong-endpoint says so)

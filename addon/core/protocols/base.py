@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..model import MEDIA_READERS
 
@@ -35,17 +34,13 @@ class Kind(Enum):
     DOWNLOADED = "downloaded"  # a whole offline session in one call
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
-    """A call's place in its protocol, from the path alone."""
+class Route(NamedTuple):
+    """A call's place in its protocol, from the path alone (a tuple: one is made per request)."""
 
     protocol: Protocol
     kind: Kind
     sid: str | None = None  # when the path carries it (Media Collection events)
     action: str | None = None  # the event the path names (Media Edge `/va/v1/{action}`)
-
-    def __bool__(self) -> bool:
-        return True
 
 
 class Protocol(ABC):

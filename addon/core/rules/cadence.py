@@ -57,19 +57,12 @@ class CadenceChecks(Family):
         self.last_ping: Entry | None = None  # the last content ping
         self.fast: tuple[Entry, int] | None = None  # a run of fast content pings: its first, how many
         self.fast_reported = False
-        self.refused: Entry | None = None  # the latest call the backend refused (4xx/5xx)
         self.untimed = False  # a call with no usable ts arrived since the last event: a gap says nothing
         # Gaps over the ping limit wait for the backend's window of events: an event that arrives
         # later but is stamped inside the gap fills it (a late call is ts-out-of-order's finding).
         self.gaps: list[tuple[Entry, Entry, float, int]] = []  # (prev, e, gap s, applied count then)
         self.applied = 0
         self.latest: Entry | None = None  # the latest-stamped event so far: gaps run from it
-
-    def arrive(self, e: Entry) -> None:
-        status = e.call.status
-        if status is not None and status >= 400 and e.ts is not None:
-            if self.refused is None or self.refused.ts is None or e.ts > self.refused.ts:
-                self.refused = e
 
     def event(self, e: Entry) -> None:
         ctx = self.ctx
@@ -85,9 +78,11 @@ class CadenceChecks(Family):
         latest = self.latest
         if latest is not None and latest.ts is not None and prev_ts is not None and latest.ts > prev_ts:
             prev, prev_ts = latest, latest.ts  # a call that arrived late fills no gap after it
-        if (latest is None or latest.ts is None or e.ts > latest.ts) and not ctx.early(e):
+        start = ctx.start_ts
+        if (latest is None or latest.ts is None or e.ts > latest.ts) and (
+                start is None or e.ts >= start or not ctx.early(e)):
             self.latest = e
-        refused = self.refused
+        refused = ctx.refused
         if refused is not None and refused.ts is not None and prev_ts is not None and prev_ts < refused.ts <= e.ts:
             # The client did call then; the refusal is the http or body finding's, not a late ping.
             prev, prev_ts = refused, refused.ts

@@ -142,8 +142,8 @@ class MediaCollection(Protocol):
         except BodyError as exc:
             return Entry(index, call, None, None, None, None, body_error=str(exc))
         event_type, ts, playhead, suspect = event_fields(event)
-        return Entry(index, call, event, event_type, ts, playhead, event_details(event_type, event),
-                     route.sid, suspect)
+        found = event_details(event_type, event) if "params" in event or "qoeData" in event else NO_DETAILS
+        return Entry(index, call, event, event_type, ts, playhead, found, route.sid, suspect)
 
     def batch(self, call: Call, route: Route, limit: int) -> list[Entry] | None:
         if route.kind is Kind.EVENT:

@@ -87,7 +87,8 @@ class MediaCollectionChecks(BodyChecks):
                 ctx.emit(DOWNLOADED_NOT_FLAGGED, e, "an array of events posted to /sessions whose sessionStart "
                          "lacks media.downloaded: true (Adobe answers 400 and drops the batch)",
                          path="$[0].params")
-        self.schema_errors(e, errors)
+        if errors:
+            self.schema_errors(e, errors)
         params = event.get("params")
         if known and kind is not None and params and isinstance(params, dict):
             self._params(e, kind, params)
