@@ -22,8 +22,9 @@ _UNKNOWN = object()  # Call._route before it is worked out
 
 
 def classify(path: str) -> Route | None:
-    """Which protocol's API call a request path is, matched by path (hosts are customer
-    specific): a `Route` (protocol, start or event, and what the path names), or None."""
+    """Which protocol's API call a request path (or whole URL) is, matched by the end of its path
+    (hosts are customer specific): a `Route` (protocol, start or event, and what the path names),
+    or None."""
     return _router()(path)
 
 
@@ -93,10 +94,11 @@ class Call:
     @property
     def route(self) -> Route | None:
         """Which protocol's call the path is, whatever the method (see `classify`); worked out
-        once, because readers, the tracker and the body rules all ask."""
+        once, because readers, the tracker and the body rules all ask. Routes match the end of
+        the path, which is the end of the URL once its query is gone: no need to split it."""
         route = self._route
         if route is _UNKNOWN:
-            route = self._route = classify(self.path)
+            route = self._route = classify(self.url)
         return route  # type: ignore[return-value]  # a Route or None once worked out
 
     @property

@@ -20,18 +20,35 @@ _MARKERS = tuple(marker for p in PROTOCOLS for marker in p.markers)
 def might_be_api(url: str) -> bool:
     """False for what is surely no protocol's call (a page's images and scripts): readers skip
     those without decoding them. True needs `route` to be sure."""
-    return any(marker in url for marker in _MARKERS)
+    for marker in _MARKERS:  # a plain loop: this runs for every entry of a capture
+        if marker in url:
+            return True
+    return False
+
+
+_ROUTES: dict[str, Route | None] = {}  # path -> its route: every call of a session has one path
+_ROUTES_LIMIT = 4096
 
 
 def route(path: str) -> Route | None:
     """Which protocol's call a request path (query and fragment allowed) is, or None."""
     if "?" in path or "#" in path:
         path = path.split("?", 1)[0].split("#", 1)[0]
+    found = _ROUTES.get(path, _UNSEEN)
+    if found is not _UNSEEN:
+        return found  # type: ignore[return-value]
+    found = None
     for protocol in PROTOCOLS:
         found = protocol.route(path)
         if found is not None:
-            return found
-    return None
+            break
+    if len(_ROUTES) >= _ROUTES_LIMIT:  # paths are the wire's (made-up sids): bound what is kept
+        _ROUTES.clear()
+    _ROUTES[path] = found
+    return found
+
+
+_UNSEEN = object()
 
 
 def by_name(name: str) -> Protocol:
