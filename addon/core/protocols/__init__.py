@@ -28,6 +28,7 @@ def might_be_api(url: str) -> bool:
 
 _ROUTES: dict[str, Route | None] = {}  # path -> its route: every call of a session has one path
 _ROUTES_LIMIT = 4096
+_UNSEEN = object()  # not in _ROUTES (None is a route answer: no protocol's)
 
 
 def route(path: str) -> Route | None:
@@ -47,8 +48,6 @@ def route(path: str) -> Route | None:
     _ROUTES[path] = found
     return found
 
-
-_UNSEEN = object()
 
 
 def by_name(name: str) -> Protocol:

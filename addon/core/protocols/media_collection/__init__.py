@@ -21,7 +21,7 @@ from typing import Any
 from ... import vocab as v
 from ...call import Call, header, url_path
 from ...model import NO_DETAILS, Entry
-from ...parse import BodyError, mapping, number, parse_body
+from ...parse import EXACT, BodyError, mapping, number, parse_body, seconds
 from ...schemas import SchemaSet, json_path
 from ..base import Kind, Protocol, Route
 
@@ -46,7 +46,6 @@ PARAMS: dict[str, dict[str, str]] = {
 }
 _KEYS = {kind: {field: key for key, field in fields.items()} for kind, fields in PARAMS.items()}
 STATE_NAME = "media.state.name"
-_EXACT = 2**53  # integers a float holds exactly
 
 
 def sid_from_location(location: str | None) -> str | None:
@@ -77,7 +76,7 @@ def event_fields(event: dict[str, Any]) -> tuple[str | None, int | None, float |
     suspect = False
     if isinstance(pt, dict):
         t = pt.get("ts")
-        if type(t) is int and -_EXACT < t < _EXACT:  # the usual epoch ms: nothing to check
+        if type(t) is int and -EXACT < t < EXACT:  # the usual epoch ms: nothing to check
             ts = t
         else:
             n = number(t)
@@ -86,11 +85,7 @@ def event_fields(event: dict[str, Any]) -> tuple[str | None, int | None, float |
             suspect = n is not None or (type(t) is int and not isinstance(t, bool))
         if ts is not None:
             suspect = ts < 1e11 or ts > 1e14
-        p = pt.get("playhead")
-        if type(p) is float and p - p == 0.0:  # finite (inf - inf and NaN - NaN are NaN)
-            playhead = p
-        else:
-            playhead = float(p) if type(p) is int and -_EXACT < p < _EXACT else number(p)
+        playhead = seconds(pt.get("playhead"))
     return event_type, ts, playhead, suspect
 
 

@@ -29,7 +29,7 @@ import orjson
 from ... import vocab as v
 from ...call import Call
 from ...model import NO_DETAILS, Entry
-from ...parse import BodyError, number, parse_body
+from ...parse import BodyError, parse_body, seconds
 from ...schemas import SchemaSet, json_path
 from ..base import Kind, Protocol, Route
 
@@ -38,7 +38,6 @@ _INTERACT = re.compile(r"/v[12]/interact/?$")
 EVENT_PREFIX = "media."
 DOWNLOADED = "downloaded"  # the endpoint of a whole offline session: xdm.mediaDownloadedEvents[]
 NEW_SESSION = "media-analytics:new-session"
-_EXACT = 2**53
 
 # The event types of the API (one endpoint each); `downloaded` is a whole offline session.
 EVENT_TYPES: tuple[str, ...] = (
@@ -133,6 +132,18 @@ def _details(event_type: str | None, media: dict[str, Any]) -> dict[str, Any]:
     return NO_DETAILS
 
 
+def _media(event: dict[str, Any]) -> dict[str, Any]:
+    """An event's `mediaCollection` when it is an object, else {} (the schema says what is wrong)."""
+    media = event.get("mediaCollection")
+    return media if isinstance(media, dict) else {}
+
+
+def _read(event_type: str | None, timestamp: Any, media: dict[str, Any]) -> tuple[int | None, float | None, dict[str, Any]]:
+    """(ts, playhead, details) of one event: a body's `xdm` or an item of a downloaded batch."""
+    ts, _ = timestamp_ms(timestamp)
+    return ts, seconds(media.get("playhead")), details(event_type, media)
+
+
 def new_session_id(answer: bytes | None) -> str | None:
     """The sessionId of the answer's `media-analytics:new-session` handle, if it has one."""
     if not answer:
@@ -181,14 +192,10 @@ class MediaEdge(Protocol):
         event_type = neutral_type(xdm.get("eventType"))
         if interact and event_type != v.SESSION_START:
             return None  # an interact for personalisation, a page view...: not media
-        media = xdm.get("mediaCollection")
-        if not isinstance(media, dict):
-            media = {}
-        ts, _ = timestamp_ms(xdm.get("timestamp"))
-        p = media.get("playhead")
-        playhead = float(p) if type(p) is int and -_EXACT < p < _EXACT else number(p)
+        media = _media(xdm)
+        ts, playhead, found = _read(event_type, xdm.get("timestamp"), media)
         sid = media.get("sessionID")
-        return Entry(index, call, body, event_type, ts, playhead, details(event_type, media),
+        return Entry(index, call, body, event_type, ts, playhead, found,
                      sid if isinstance(sid, str) and sid else None)
 
     def batch(self, call: Call, route: Route, limit: int) -> list[Entry] | None:
@@ -206,12 +213,8 @@ class MediaEdge(Protocol):
         for i, item in enumerate(items):
             item = item if isinstance(item, dict) else {}
             event_type = neutral_type(item.get("mediaEventType"))
-            media = item.get("mediaCollection")
-            media = media if isinstance(media, dict) else {}
-            ts, _ = timestamp_ms(item.get("mediaEventTimestamp"))
-            p = media.get("playhead")
-            playhead = float(p) if type(p) is int and -_EXACT < p < _EXACT else number(p)
-            out.append(Entry(i, call, body, event_type, ts, playhead, details(event_type, media), part=i))
+            ts, playhead, found = _read(event_type, item.get("mediaEventTimestamp"), _media(item))
+            out.append(Entry(i, call, body, event_type, ts, playhead, found, part=i))
         return out
 
     def start_sid(self, call: Call) -> str | None:
@@ -248,8 +251,7 @@ class MediaEdge(Protocol):
 
     def start_metadata(self, entry: Entry) -> dict[str, Any]:
         event = first_event(entry.body) if entry.part is None else downloaded_item(entry)
-        media = event.get("mediaCollection")
-        found = media.get("sessionDetails") if isinstance(media, dict) else None
+        found = _media(event).get("sessionDetails")
         return dict(found) if isinstance(found, dict) else {}
 
     def documented_keys(self, details_object: str) -> frozenset[str]:
