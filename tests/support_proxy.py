@@ -20,6 +20,7 @@ import secrets
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +34,10 @@ from playhead.proxy.runner import ProxyRunner
 from playhead.simulate import session_params
 
 TIMEOUT = 10.0  # seconds any single wait may take before the test fails
+PLAYHEAD = [sys.executable, "-m", "playhead.cli"]
+MITMDUMP = str(Path(sys.executable).with_name("mitmdump"))
+LISTENING = r"listening on 127\.0\.0\.1:(\d+)"  # what `playhead proxy` prints once it is up
+MITMDUMP_LISTENING = r"listening at 127\.0\.0\.1:(\d+)"  # and what mitmdump prints
 API_HOST = "example.hb-api.omtrdc.net"
 _EVENTS = re.compile(r"/api/v1/sessions/([^/]+)/events")
 

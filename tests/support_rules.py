@@ -65,12 +65,7 @@ def edge_calls(script: Script, sid: str = SID, start_ts: int = START_TS) -> list
 def with_xdm(call: Call, **fields: Any) -> Call:
     """A Media Edge call with `events[0].xdm` fields replaced (None removes the field)."""
     body = body_of(call)
-    xdm = body["events"][0]["xdm"]
-    for key, value in fields.items():
-        if value is None:
-            xdm.pop(key, None)
-        else:
-            xdm[key] = value
+    _set_fields(body["events"][0]["xdm"], fields)
     return replace(call, request_body=json.dumps(body).encode())
 
 
@@ -89,12 +84,17 @@ def body_of(call: Call) -> dict[str, Any]:
 def with_body(call: Call, **fields: Any) -> Call:
     """The call with top-level body fields replaced (None removes the field)."""
     body = body_of(call)
+    _set_fields(body, fields)
+    return replace(call, request_body=json.dumps(body).encode())
+
+
+def _set_fields(target: dict[str, Any], fields: dict[str, Any]) -> None:
+    """Set each field in place; a None value removes the field."""
     for key, value in fields.items():
         if value is None:
-            body.pop(key, None)
+            target.pop(key, None)
         else:
-            body[key] = value
-    return replace(call, request_body=json.dumps(body).encode())
+            target[key] = value
 
 
 def events_url(sid: str = SID) -> str:

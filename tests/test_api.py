@@ -21,7 +21,7 @@ from playhead.io.recording import read_recording
 from playhead.simulate import SCENARIOS, Player
 from playhead.simulate.certification import CERTIFICATION
 from playhead.simulate.offline import scenario_as_calls
-from support_proxy import API_HOST, TIMEOUT, running_proxy, spawn, stop_process
+from support_proxy import API_HOST, MITMDUMP, MITMDUMP_LISTENING, TIMEOUT, running_proxy, spawn, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -199,14 +199,14 @@ def test_checklist_endpoint_ticks_as_the_calls_arrive(proxy):
 
 
 def test_the_api_under_plain_mitmdump_s(tmp_path):
-    from test_proxy_cli import LISTENING, MITMDUMP, documented_script_path  # noqa: PLC0415 - shared helpers
+    from test_proxy_cli import documented_script_path  # noqa: PLC0415 - shared helpers
 
     env = {**os.environ, "HOME": str(tmp_path), "NO_COLOR": "1"}
     proc, out, err = spawn([MITMDUMP, "-s", documented_script_path(env), "--listen-host", "127.0.0.1",
                             "-p", "0", "--set", "playhead_sink=true", "--set", "playhead_api_port=0",
                             "--set", f"confdir={tmp_path / '.mitmproxy'}"], env=env)
     try:
-        port = int(out.wait_for(LISTENING).group(1))
+        port = int(out.wait_for(MITMDUMP_LISTENING).group(1))
         api_port = int(out.wait_for(r"automation API on http://127\.0\.0\.1:(\d+)/v1/").group(1))
         Player(f"http://{API_HOST}", proxy=f"127.0.0.1:{port}", speed=0).play(SCENARIOS["late-pings"])
         api = Api("http://playhead.api", proxy=f"http://127.0.0.1:{port}")

@@ -26,6 +26,8 @@ from playhead.core.call import Call
 from playhead.io.recording import RecordingWriter
 from playhead.proxy.recorder import BackgroundRecording
 from support_proxy import (
+    LISTENING,
+    PLAYHEAD,
     TIMEOUT,
     ProxyClient,
     running_proxy,
@@ -39,8 +41,6 @@ from support_tui import Terminal
 
 pytestmark = pytest.mark.slow
 
-PLAYHEAD = [sys.executable, "-m", "playhead.cli"]
-LISTENING = r"listening on 127\.0\.0\.1:(\d+)"
 DATA = Path(__file__).parent / "data"
 BOMB_BR = (DATA / "bomb-1gib.br").read_bytes()  # 1,681 bytes of brotli: 1 GiB of zeros
 MIB = 1 << 20

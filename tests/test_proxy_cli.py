@@ -9,7 +9,6 @@ import signal
 import socket
 import stat
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -20,6 +19,10 @@ from playhead.cli.proxy import _is_loopback
 from playhead.simulate import SCENARIOS, Player
 from support_proxy import (
     API_HOST,
+    LISTENING,
+    MITMDUMP,
+    MITMDUMP_LISTENING,
+    PLAYHEAD,
     TIMEOUT,
     ProxyClient,
     event_body,
@@ -33,9 +36,6 @@ from support_proxy import (
 
 pytestmark = pytest.mark.slow
 
-PLAYHEAD = [sys.executable, "-m", "playhead.cli"]
-MITMDUMP = str(Path(sys.executable).with_name("mitmdump"))
-LISTENING = r"listening (?:on|at) 127\.0\.0\.1:(\d+)"
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +199,7 @@ def test_mitmdump_with_the_documented_script_logs_findings_and_marks_flows(tmp_p
                             "--listen-host", "127.0.0.1", "-p", "0", "--set", "playhead_sink=true",
                             "--set", f"confdir={home / '.mitmproxy'}"], env=env)
     try:
-        port = int(out.wait_for(LISTENING).group(1))
+        port = int(out.wait_for(MITMDUMP_LISTENING).group(1))
         result = play(port, "ad-outside-break")
         assert result.statuses[0] == 201
         out.wait_for(r"playhead: error ad-outside-break session")

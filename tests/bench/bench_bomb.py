@@ -28,12 +28,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 
 from goals import goal  # noqa: E402
-from support_proxy import TIMEOUT, spawn, stop_process  # noqa: E402
+from support_proxy import LISTENING, PLAYHEAD, TIMEOUT, spawn, stop_process  # noqa: E402
 
-PLAYHEAD = [sys.executable, "-m", "playhead.cli"]
 BOMB_BR = Path(__file__).resolve().parents[1] / "data" / "bomb-1gib.br"  # brotli, 1 GiB of zeros
 MIB = 1 << 20
-LISTENING = r"listening on 127\.0\.0\.1:(\d+)"
 
 
 class _Upstream(BaseHTTPRequestHandler):

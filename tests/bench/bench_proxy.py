@@ -35,9 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 
 from goals import goal  # noqa: E402
-from support_proxy import TIMEOUT, session_start_body, spawn, stop_process  # noqa: E402
+from support_proxy import MITMDUMP, TIMEOUT, session_start_body, spawn, stop_process  # noqa: E402
 
-MITMDUMP = str(Path(sys.executable).with_name("mitmdump"))
 SESSION_LENGTH = 100
 WARMUP = 200
 POLLED = "playhead + API 10 Hz"

@@ -27,11 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 
 from goals import goal  # noqa: E402
-from support_proxy import TIMEOUT, spawn, stop_process  # noqa: E402
+from support_proxy import LISTENING, PLAYHEAD, TIMEOUT, spawn, stop_process  # noqa: E402
 
-PLAYHEAD = [sys.executable, "-m", "playhead.cli"]
 TARGET = "http://soak.hb-api.omtrdc.net/api/v1/sessions"
-LISTENING = r"listening on 127\.0\.0\.1:(\d+)"
 MIB = 1 << 20
 
 

@@ -25,11 +25,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from realclient.pages import ALLOY_JS, EDGE_HOST, PAGE_HOST
-from support_proxy import spawn, stop_process
+from support_proxy import MITMDUMP, MITMDUMP_LISTENING, spawn, stop_process
 
 HERE = Path(__file__).resolve().parent
-MITMDUMP = str(Path(sys.executable).with_name("mitmdump"))
-LISTENING = re.compile(r"listening (?:on|at) .*?:(\d+)")
 ORG_ID = "5BFE274A5F6980A50A495C08@AdobeOrg"  # the pages configure alloy with this orgId (player.js)
 CHROMIUM_TIMEOUT = 60.0  # wall seconds: a scenario takes 1-3 s; virtual time runs ahead of it
 _RESULT = re.compile(r'<pre id="result">(.*?)</pre>', re.S)
@@ -133,7 +131,7 @@ def run_scenario(scenario: Scenario, workdir: Path) -> Capture:
     proc, out, err = spawn(mitmdump_args(workdir, har, recording),
                            env={**os.environ, "NO_COLOR": "1"})
     try:
-        port = int(out.wait_for(LISTENING.pattern).group(1))
+        port = int(out.wait_for(MITMDUMP_LISTENING).group(1))
         dom = run_browser(chromium_args(port, workdir / "profile", scenario))
         proc.send_signal(signal.SIGINT)  # mitmdump writes the HAR when it shuts down
         proc.wait(30)
