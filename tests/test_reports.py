@@ -141,7 +141,7 @@ def test_json_report_has_exactly_the_spec_shape():
     assert data["summary"] == {"sessions": 2, "calls": 17, "error": 4, "warning": 2, "info": 0}
     assert [s["id"] for s in data["sessions"]] == ["a" * 64, "b" * 64]
     for s in data["sessions"]:
-        assert list(s) == ["id", "media", "calls", "closed_by", "error", "warning", "info", "protocol"]
+        assert list(s) == ["id", "media", "calls", "closed_by", "error", "warning", "info", "protocol", "metrics"]
         assert list(s["media"]) == ["id", "name", "contentType", "length"]
         assert all(isinstance(s[k], int) for k in ("calls", "error", "warning", "info"))
     a, b = data["sessions"]
