@@ -29,10 +29,12 @@ LANE_WIDTH = 60
 
 _CSS = """
 body { font-family: system-ui, sans-serif; color: #1b1b1b; line-height: 1.4; margin: 0 auto;
-       padding: 1em 1.5em; max-width: 80em; }
+       padding: 1em 1.5em; max-width: 80em; overflow-wrap: anywhere; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; width: 100%; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
+         overflow-wrap: break-word; }
+td.name { overflow-wrap: anywhere; }
+@media (max-width: 40em) { th, td { overflow-wrap: anywhere; } }
 td.num, th.num { text-align: right; }
 tr.error td { background: #fde8e8; } tr.warning td { background: #fff6dc; }
 code { font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
@@ -42,10 +44,11 @@ section.session { border-top: 2px solid #ddd; margin-top: 2em; }
 p.meta { color: #444; overflow-wrap: anywhere; }
 .metrics { background: #f3f7fb; border: 1px solid #cfdbe8; padding: 0.3em 0.8em; margin: 0.8em 0; }
 .metrics h3 { margin: 0.3em 0; font-size: 1em; }
-.metrics dl { display: grid; grid-template-columns: repeat(auto-fill, minmax(15em, 1fr)); gap: 0.1em 1.5em;
+.metrics dl { display: grid; grid-template-columns: repeat(auto-fill, minmax(18em, 1fr)); gap: 0.1em 1.5em;
               margin: 0.3em 0; }
 .metrics dl div { display: flex; justify-content: space-between; gap: 0.5em; }
-.metrics dt { color: #444; } .metrics dd { margin: 0; font-variant-numeric: tabular-nums; font-weight: bold; }
+.metrics dt { color: #444; }
+.metrics dd { margin: 0; font-variant-numeric: tabular-nums; font-weight: bold; white-space: nowrap; }
 pre { overflow-x: auto; max-width: 100%; }
 pre.lanes { background: #f6f6f6; padding: 0.6em; line-height: 1.15; }
 .lane-content { color: #2e7d32; } .lane-ad-break { color: #ef6c00; } .lane-ad { color: #c62828; }
@@ -88,7 +91,7 @@ def render(result: Result, *, rules: Registry) -> str:
         body += _section(number, group, rules)
     checklists = results_of(result)
     if checklists:
-        body.append('<h2 id="checklists">Checklists</h2>')
+        body.append("<h2>Checklists</h2>")
         for checklist in checklists:
             c = checklist.checklist
             source = _e(literal(c.source))
@@ -121,7 +124,7 @@ def _summary(all_groups: list[Group]) -> str:
             link += f' <code title="{_e(literal(group.sid))}">{_e(short_sid(group.sid))}</code>'
         rows.append([str(number), link, *(_e(f) for f in summary_facts(group))])
         classes.append(next((s.label for s in SEVERITIES[:2] if group.count(s)), ""))
-    return _table(SUMMARY_COLUMNS, rows, numeric=SUMMARY_NUMERIC, row_classes=classes)
+    return _table(SUMMARY_COLUMNS, rows, numeric=SUMMARY_NUMERIC, row_classes=classes, names=(1,))
 
 
 # -- a session's section ------------------------------------------------------------------------
@@ -184,7 +187,7 @@ def _finding(finding: Finding, group: Group, rules: Registry) -> str:
     if finding.call is not None and group.session is not None:
         view = body_view(entry, finding.path)
         opened = " open" if finding.severity is SEVERITIES[0] else ""
-        marked = f" with {_e(finding.path)} marked" if finding.path and view.marked else ""
+        marked = f" with {_e(literal(finding.path))} marked" if finding.path and view.marked else ""
         parts.append(f"<details{opened}><summary>body of call {finding.call}{marked}</summary>"
                      f"{_body(view)}</details>")
     parts.append("</li>")
@@ -247,14 +250,16 @@ def _colour_row(kind: str, row: str) -> str:
 
 
 def _table(columns: Sequence[str], rows: list[list[str]], numeric: tuple[int, ...] = (),
-           row_classes: Sequence[str] | None = None) -> str:
-    """A table of cells already escaped (or built of escaped parts)."""
+           row_classes: Sequence[str] | None = None, names: tuple[int, ...] = ()) -> str:
+    """A table of cells already escaped (or built of escaped parts). Cells wrap between words; a
+    `names` column (wire text that may have no space at all) wraps anywhere, so it gives way
+    before the others do."""
     head = "".join(f'<th class="num">{_e(c)}</th>' if j in numeric else f"<th>{_e(c)}</th>"
                    for j, c in enumerate(columns))
     lines = [f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>"]
     for i, row in enumerate(rows):
         css = f' class="{_e(row_classes[i])}"' if row_classes and row_classes[i] else ""
-        tds = "".join(f'<td class="num">{c}</td>' if j in numeric else f"<td>{c}</td>"
-                      for j, c in enumerate(row))
+        tds = "".join(f'<td class="num">{c}</td>' if j in numeric else
+                      f'<td class="name">{c}</td>' if j in names else f"<td>{c}</td>" for j, c in enumerate(row))
         lines.append(f"<tr{css}>{tds}</tr>")
     return "\n".join(lines) + "\n</tbody>\n</table>"

@@ -115,23 +115,22 @@ def families(rules: Registry, findings: Sequence[Finding] = ()) -> list[str]:
 # Table contents shared by the Markdown and HTML reports: printable (through `literal`) but not yet
 # escaped for either format.
 
-SUMMARY_COLUMNS = ("#", "session", "protocol", "content type", "length", "calls", "closed by",
-                   "errors", "warnings", "info")
-SUMMARY_NUMERIC = (0, 5, 7, 8, 9)
+# Media id, content type and length are in each session's section: the summary keeps what fits
+# beside a long media name on a narrow page.
+SUMMARY_COLUMNS = ("#", "session", "protocol", "calls", "closed by", "errors", "warnings", "info")
+SUMMARY_NUMERIC = (0, 3, 5, 6, 7)
 FINDING_COLUMNS = ("time", "call", "event", "severity", "rule", "message")
 RULE_COLUMNS = ("rule", "family", "severity", "count", "fix")
 
 
 def summary_facts(group: Group) -> list[str]:
-    """The summary row after its number and session cells: protocol, content type, length, calls,
-    closed by, then the counts per severity."""
+    """The summary row after its number and session cells: protocol, calls, closed by, then the
+    counts per severity."""
     counts = [str(group.count(s)) for s in SEVERITIES]
     session = group.session
     if session is None:
-        return ["-"] * 5 + counts
-    media = session.media
-    return [protocol_label(session), show(media["contentType"]), show(media["length"]),
-            str(session.calls), session.closed_by or "not closed", *counts]
+        return ["-"] * 3 + counts
+    return [protocol_label(session), str(session.calls), session.closed_by or "not closed", *counts]
 
 
 def media_name(group: Group) -> str:
