@@ -9,6 +9,7 @@ t64-t74 and completes at t88 with the playhead at 45 s, all of which the content
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
@@ -17,6 +18,7 @@ from playhead.core.config import Config
 from playhead.core.engine import check_calls
 from playhead.core.metrics import METRIC_LABELS, session_metrics
 from playhead.core.tracker import Tracker
+from playhead.io.reports import render
 from playhead.simulate import ALL_SCENARIOS
 from playhead.simulate.certification import BY_NAME
 from playhead.simulate.offline import scenario_as_calls
@@ -151,3 +153,22 @@ def test_metrics_grow_as_the_calls_arrive():
         tracker.feed(call)
         seen.append(session_metrics(tracker.sessions[SID])["adStarts"] if tracker.sessions else 0)
     assert seen == sorted(seen) and seen[-1] == 3
+
+
+def test_every_report_shows_the_metrics_of_a_real_run():
+    """Timeline 1 through the engine, then every format: the same numbers, labelled."""
+    tracker = check_calls(as_calls(timeline_1()))
+    data = json.loads(render(tracker, "json"))
+    (session,) = data["sessions"]
+    assert list(session)[-2:] == ["protocol", "metrics"] and session["metrics"] == TIMELINE_1
+    text = render(tracker, "text")
+    assert ("metrics (playhead's computation): media starts 1, content starts 1, content completes 1, "
+            "content time spent (s) 45, media time spent, content + ads (s) 75, ad breaks 2") in text
+    md = render(tracker, "markdown").splitlines()
+    assert "| content time spent (s) | 45 |" in md and "| total pause duration (s) | 10 |" in md
+    junit = ET.fromstring(render(tracker, "junit"))
+    props = {p.get("name"): p.get("value") for p in junit.iter("property")}
+    assert {k: props[f"metrics.{k}"] for k in ("contentTimeSpent", "adStarts", "timeToStart")} == {
+        "contentTimeSpent": "45.0", "adStarts": "3", "timeToStart": "0.0"}
+    page = render(tracker, "html")
+    assert "<dt>ad time spent (s)</dt><dd>30</dd>" in page and "<dt>buffer events</dt><dd>1</dd>" in page
