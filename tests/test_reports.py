@@ -584,3 +584,23 @@ def test_lane_rows_of_real_sessions_put_pings_content_and_marks_in_their_columns
     # adStart at 105 s outside any break: one error, in column 5 (its adComplete is the same defect)
     assert rows["findings"] == " " * 5 + "!" + " " * 14
     assert rows["ad-break"] == " " * 20
+
+
+def test_html_shows_a_body_that_is_not_json_as_escaped_text_and_a_dropped_call_as_gone():
+    cap = sample()
+    a = cap.sessions["a" * 64]
+    entry = a.entries[6]
+    entry.body = None
+    entry.call.request_body = b"<script>alert(1)</script>\x1b[2J" + b"y" * 20_000
+    del a.entries[:2]  # the --max-calls cap dropped calls 0 and 1
+    a.dropped = 2
+    for call, message in ((6, "not json"), (1, "about a dropped call")):
+        cap.findings.append(f := Finding("schema", E, message, a.sid, call, "ping", T0, None))
+        a.add_finding(f)
+    page = render(cap, "html", rules=RULES)
+    shown = page.split("not json", 1)[1].split("</li>", 1)[0]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;\\x1b[2J" in shown and "<script>" not in page
+    assert "… 12029 more characters left out (truncated)" in shown  # 20029 bytes, 8000 shown
+    assert shown.count("y") < 400  # the line itself is clipped too
+    gone = page.split("about a dropped call", 1)[1].split("</li>", 1)[0]
+    assert "this call is no longer in memory (the --max-calls cap dropped it)" in gone

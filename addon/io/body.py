@@ -64,7 +64,6 @@ def _text_view(body: bytes | None) -> BodyView:
     text = body.decode("utf-8", "backslashreplace")
     shown = text[:TEXT_CHARS].split("\n")
     lines = [BodyLine(None, *_clip(literal(line))) for line in shown[:BODY_LINES]]
-    left = len(text) - TEXT_CHARS if len(text) > TEXT_CHARS else 0
-    cut = (f"… {len(shown) - BODY_LINES} more lines" if len(shown) > BODY_LINES else "") + (
-        f"{', ' if len(shown) > BODY_LINES else '… '}{left} more characters" if left else "")
-    return BodyView(lines, note=None, cut_after=f"{cut} (truncated)" if cut else None)
+    left_out = [f"{len(shown) - BODY_LINES} more lines"] if len(shown) > BODY_LINES else []
+    left_out += [f"{len(text) - TEXT_CHARS} more characters"] if len(text) > TEXT_CHARS else []
+    return BodyView(lines, cut_after=f"… {', '.join(left_out)} left out (truncated)" if left_out else None)

@@ -16,7 +16,7 @@ import html
 from collections.abc import Sequence
 
 from ... import __version__
-from ...core.findings import Finding, Registry
+from ...core.findings import Finding, Registry, Severity
 from ..body import BodyView, body_view
 from .checklists import STEP_COLUMNS, results_of, step_rows
 from .lanes import IDLE, MARKS, PING, lane_axis, lane_rows
@@ -183,10 +183,9 @@ def _finding(finding: Finding, group: Group, rules: Registry) -> str:
         facts.append(("path", finding.path))
     if facts:
         parts.append("<dl>" + "".join(f"<dt>{k}</dt><dd>{_e(literal(v))}</dd>" for k, v in facts) + "</dl>")
-    entry = group.session.entry(finding.call) if group.session is not None and finding.call is not None else None
     if finding.call is not None and group.session is not None:
-        view = body_view(entry, finding.path)
-        opened = " open" if finding.severity is SEVERITIES[0] else ""
+        view = body_view(group.session.entry(finding.call), finding.path)
+        opened = " open" if finding.severity is Severity.ERROR else ""  # errors show their body
         marked = f" with {_e(literal(finding.path))} marked" if finding.path and view.marked else ""
         parts.append(f"<details{opened}><summary>body of call {finding.call}{marked}</summary>"
                      f"{_body(view)}</details>")

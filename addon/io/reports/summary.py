@@ -133,12 +133,6 @@ def summary_facts(group: Group) -> list[str]:
     return [protocol_label(session), str(session.calls), session.closed_by or "not closed", *counts]
 
 
-def media_name(group: Group) -> str:
-    """The session's title without its short sid: what a summary links from."""
-    title = session_title(group)
-    return title.rsplit(" · ", 2)[0] if group.session is not None else title
-
-
 SHORT_SID = 8  # characters of a sid that tell sessions apart by eye (a real one has 64)
 
 
@@ -147,9 +141,9 @@ def short_sid(sid: str) -> str:
     return literal(sid if len(sid) <= SHORT_SID + 4 else sid[:SHORT_SID] + "…")
 
 
-def session_title(group: Group) -> str:
-    """How a person names a session: its media name (else its media id), the protocol and the
-    short sid, e.g. `ClickMe · Media Edge API · 3f9a1c2e…`. Printable, not yet escaped."""
+def media_name(group: Group) -> str:
+    """What a person calls the session: its media name, else its media id. Printable, not yet
+    escaped. The capture group, and a sid no session was kept for, say what they are."""
     if group.sid is None:
         return "capture: findings about no session"
     session = group.session
@@ -157,7 +151,15 @@ def session_title(group: Group) -> str:
         return f"session {short_sid(group.sid)} (no session kept for this id)"
     media = session.media
     name = next((media[k] for k in ("name", "id") if media[k] not in (None, "")), None)
-    return f"{show(name, missing='unnamed media')} · {protocol_label(session)} · {short_sid(group.sid)}"
+    return show(name, missing="unnamed media")
+
+
+def session_title(group: Group) -> str:
+    """The media name, the protocol and the short sid: `ClickMe · Media Edge API · 3f9a1c2e…`."""
+    name = media_name(group)
+    if group.session is None or group.sid is None:
+        return name
+    return f"{name} · {protocol_label(group.session)} · {short_sid(group.sid)}"
 
 
 def section_id(number: int) -> str:
