@@ -13,6 +13,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from playhead.core.config import Config
 from playhead.core.engine import check_calls
@@ -23,7 +25,8 @@ from playhead.simulate import ALL_SCENARIOS
 from playhead.simulate.certification import BY_NAME
 from playhead.simulate.offline import scenario_as_calls
 
-from fixtures.adobe_timelines import SID, as_calls, timeline_1, timeline_2, timeline_3
+from fixtures.adobe_timelines import (SESSION_PARAMS, SID, ad_start, as_calls, brk, chapter, timeline_1,
+                                     timeline_2, timeline_3)
 
 START = 1764115200000
 
@@ -172,3 +175,32 @@ def test_every_report_shows_the_metrics_of_a_real_run():
         "contentTimeSpent": "45.0", "adStarts": "3", "timeToStart": "0.0"}
     page = render(tracker, "html")
     assert "<dt>ad time spent (s)</dt><dd>30</dd>" in page and "<dt>buffer events</dt><dd>1</dd>" in page
+
+
+_PARAMS = {"adBreakStart": brk(1, 0), "adStart": ad_start("x", 10, 1), "chapterStart": chapter(1, 0, 30),
+           "bitrateChange": None, "error": {"media.errorId": "e1", "media.errorSource": "player"}}
+_KINDS = ["play", "ping", "pauseStart", "bufferStart", "adBreakStart", "adStart", "adComplete", "adSkip",
+          "adBreakComplete", "chapterStart", "chapterComplete", "bitrateChange", "error"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_KINDS), st.integers(0, 20_000)), min_size=1, max_size=40),
+       st.sampled_from(["sessionComplete", "sessionEnd", None]))
+def test_any_sequence_keeps_the_metrics_consistent(steps, closer):
+    """Whatever a player sends: durations never negative, never more than the session lasted,
+    media time is content plus ads, and nothing completes more often than it started."""
+    assume(any(kind != "ping" for kind, _ in steps))  # a session that does something
+    rows, t = [(0, "sessionStart", 0, SESSION_PARAMS)], 0.0
+    for kind, gap_ms in steps:
+        t += gap_ms / 1000
+        rows.append((t, kind, 0, _PARAMS.get(kind)))
+    if closer:
+        rows.append((t + 1, closer, 0))
+    m = metrics_of(as_calls(rows))
+    spent = [m[k] for k in ("contentTimeSpent", "adTimeSpent", "pauseTime", "bufferTime")]
+    assert all(v >= 0 for v in spent)
+    assert sum(spent) <= rows[-1][0] + 0.001
+    assert m["mediaTimeSpent"] == pytest.approx(m["contentTimeSpent"] + m["adTimeSpent"], abs=0.002)
+    assert m["adCompletes"] <= m["adStarts"] <= sum(kind == "adStart" for kind, _ in steps)
+    assert m["chapterCompletes"] <= m["chapterStarts"]
+    assert m["contentCompletes"] == (closer == "sessionComplete")

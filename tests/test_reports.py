@@ -24,6 +24,7 @@ from playhead.io.reports import FORMATS, format_for_path, render, write_report
 from playhead.io.reports.lanes import ROW_KINDS, lane_rows
 from playhead.io.reports.markdown import escape
 from playhead.io.reports.safe import literal
+from playhead.io.reports.summary import time_in_session
 
 T0 = 1_764_115_200_000  # epoch ms
 HOST = "https://example.hb-api.omtrdc.net"
@@ -604,3 +605,12 @@ def test_html_shows_a_body_that_is_not_json_as_escaped_text_and_a_dropped_call_a
     assert shown.count("y") < 400  # the line itself is clipped too
     gone = page.split("about a dropped call", 1)[1].split("</li>", 1)[0]
     assert "this call is no longer in memory (the --max-calls cap dropped it)" in gone
+
+
+def test_time_in_session_counts_from_the_first_event():
+    s = Session("s", first_ts=T0)
+    assert [time_in_session(T0 + ms, s) for ms in (0, 999, 61_000, 3_725_000, -5_000)] == [
+        "00:00", "00:00", "01:01", "62:05", "-00:05"]  # minutes run on past the hour
+    assert time_in_session(None, s) == "-" and time_in_session(T0, Session("t")) == "-"
+    s.tally.bad_clock = True  # ts in seconds: no time can be trusted
+    assert time_in_session(T0 + 1000, s) == "-"
