@@ -95,7 +95,8 @@ class Tally:
     that decides where the next interval goes. A few attribute updates per event."""
 
     __slots__ = ("counts", "spent", "states", "started", "start_ts", "first_frame_ts", "last_ts",
-                 "playing", "waiting", "in_break", "ad_open", "chapter_open", "closed", "bad_clock", "content_started", "completed")
+                 "playing", "waiting", "in_break", "ad_open", "chapter_open", "closed", "bad_clock",
+                 "content_started", "completed")
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = dict.fromkeys(
