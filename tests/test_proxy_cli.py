@@ -147,13 +147,14 @@ def test_a_recording_cut_by_kill_9_is_still_readable_by_check(tmp_path, env):
     assert json.loads(checked.stdout)["summary"]["calls"] == calls - 1
 
 
-def test_a_taken_port_ends_the_headless_proxy_with_one_line(env):
+def test_a_taken_port_ends_the_headless_proxy_with_one_line_exit_2(env):
+    """Unusable setup is exit 2; exit 1 is what `check` says for "errors found" (issue 12)."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         result = subprocess.run([*PLAYHEAD, "proxy", "--headless", "--port", str(taken.getsockname()[1])],
                                 capture_output=True, text=True, env=env, timeout=60)
-    assert result.returncode == 1
+    assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.count("\n") == 1 and "already in use" in result.stderr
 
 
