@@ -216,6 +216,35 @@ def test_mitmdump_with_the_documented_script_logs_findings_and_marks_flows(tmp_p
     assert all(c.startswith("playhead: ") for _, c in marked)
 
 
+def test_mitmdump_quiet_still_prints_playheads_findings(env, home):
+    """Issue 12: `-q` (mitmproxy's terminal log at errors only) hid every finding."""
+    with socket.socket() as probe:  # -q hides the "listening at" line too: choose the port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc, out, err = spawn([MITMDUMP, "-q", "-s", documented_script_path(env), "--listen-host", "127.0.0.1",
+                            "-p", str(port), "--set", "playhead_sink=true",
+                            "--set", f"confdir={home / '.mitmproxy'}"], env=env)
+    try:
+        wait_for(lambda: proc.poll() is not None or _accepts(port))
+        assert proc.poll() is None, err.rest()
+        assert play(port, "ad-outside-break").statuses[0] == 201
+        line = out.wait_for(r"^\d\d:\d\d:\d\d error ad-outside-break session \S+ call \d+ adStart: ").string
+        proc.send_signal(signal.SIGINT)
+        proc.wait(TIMEOUT)
+    finally:
+        stop_process(proc)
+    assert line.count("ad-outside-break") == 1 and "\x1b" not in line
+    assert out.text.count(line) == 1  # once, not once more through mitmproxy's own log
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 def test_mitmdump_reading_a_har_finds_what_the_live_proxy_and_check_found(tmp_path, env, home):
     har = tmp_path / "capture.har"
     live_report = tmp_path / "live.json"
