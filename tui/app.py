@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import deque
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
@@ -53,6 +54,7 @@ from .widgets.keybar import KeyBar
 from .widgets.lanes import Lanes
 from .widgets.sessions import SessionsTable
 from .widgets.dropped import DroppedNotice, dropped_text
+from .rows import short_sid
 from .widgets.status import Counts, Origin, StatusLine
 from .widgets.timeline import Timeline
 
@@ -84,6 +86,7 @@ class Dashboard(App[None]):
 
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
+        Binding("a", "all_sessions", "All sessions"),
         Binding("e", "errors_only", "Errors only"),
         Binding("p", "fold_pings", "Fold pings"),
         Binding("f", "follow", "Follow"),
@@ -225,10 +228,10 @@ class Dashboard(App[None]):
             for finding in self.tracker.findings[self._counted:]:
                 self._totals[finding.severity] += 1
             self._counted = len(self.tracker.findings)
-            calls = self.tracker.calls
+            calls, sessions = self.tracker.calls, len(self.tracker.sessions)
         self.lanes.show(self.timeline.session, self._marker_ts())
         self._titles()
-        self._status(calls)
+        self._status(calls, sessions)
 
     def _forget(self) -> None:
         """The tracker was reset (POST /v1/reset): what the panes hold is gone (under its lock)."""
@@ -247,26 +250,30 @@ class Dashboard(App[None]):
         """Once a second: ages in the sessions table and calls/s move on without traffic."""
         self.sessions_table.tick()
         with self.tracker.lock:
-            calls = self.tracker.calls
-        self._status(calls)
+            calls, sessions = self.tracker.calls, len(self.tracker.sessions)
+        self._status(calls, sessions)
 
-    def _status(self, calls: int) -> None:
+    def _status(self, calls: int, sessions: int) -> None:
+        """The run's counts (calls, sessions, findings: what a report would say, whatever `c`
+        hid from view), and how many sessions are hidden."""
         now = time.monotonic()
         self._rates.append((now, calls))
         while len(self._rates) > 2 and now - self._rates[0][0] > RATE_WINDOW:
             self._rates.popleft()
         (t0, c0), (t1, c1) = self._rates[0], self._rates[-1]
         rate = (c1 - c0) / (t1 - t0) if t1 - t0 >= 0.5 else None
-        counts = Counts(calls, self.sessions_table.row_count, self._totals[Severity.ERROR],
-                        self._totals[Severity.WARNING], self.tracker.retention.dropped)
+        counts = Counts(calls, sessions, self._totals[Severity.ERROR], self._totals[Severity.WARNING],
+                        self.tracker.retention.dropped, sessions - self.sessions_table.row_count)
         self.status_line.show(self.origin, counts, rate, self.follow)
 
     def _titles(self) -> None:
         """Pane titles change only with the selection and the filter (a title repaints its pane)."""
         self._title(self.sessions_table, Text("Sessions"))
         feed = self.findings
-        title = Text("Findings, newest first")
-        if feed.filter.active:
+        scope = feed.filter.scope
+        title = Text(f"Findings of {short_sid(scope)}, newest first (a: all sessions)" if scope is not None
+                     else "Findings, newest first")
+        if feed.filter.describe():
             title.append(f"  {literal(feed.filter.describe())}", style="bold")
         self._title(feed, title)
         self._title(self.timeline, Text(f"Timeline, {'pings folded' if self.timeline.fold else 'all calls'}"))
@@ -288,6 +295,8 @@ class Dashboard(App[None]):
                 self.timeline.show(session)
                 self._show_dropped()
                 self._show_checklists()
+            if message.chosen and self.findings.filter.scope != message.sid:
+                self.findings.set_filter(replace(self.findings.filter, scope=message.sid))
         self.lanes.show(session, self._marker_ts())
         self._titles()
 
@@ -390,7 +399,11 @@ class Dashboard(App[None]):
     def action_errors_only(self) -> None:
         current = self.findings.filter
         severity = Severity.INFO if current.severity is Severity.ERROR else Severity.ERROR
-        self._set_filter(FindingFilter(severity, current.rule, current.session))
+        self._set_filter(replace(current, severity=severity))
+
+    def action_all_sessions(self) -> None:
+        """The feed across every session again, until another session is selected."""
+        self._set_filter(replace(self.findings.filter, scope=None))
 
     def action_fold_pings(self) -> None:
         with self.tracker.lock:
@@ -404,7 +417,7 @@ class Dashboard(App[None]):
             self.timeline.action_last()
             self.findings.action_first()
         with self.tracker.lock:
-            self._status(self.tracker.calls)  # the status line says which
+            self._status(self.tracker.calls, len(self.tracker.sessions))  # the status line says which
 
     def action_save_report(self) -> None:
         default = f"playhead-report-{datetime.now():%Y%m%d-%H%M%S}.html"
@@ -421,7 +434,8 @@ class Dashboard(App[None]):
                 with self.tracker.lock:
                     fmt = write_report(self.tracker, path)
             except (OSError, ValueError) as exc:
-                self.call_from_thread(self.notify, f"could not save {path}: {exc}", severity="error",
+                # The error names the user's path already (io/output.py), never a temporary file.
+                self.call_from_thread(self.notify, f"could not save the report: {exc}", severity="error",
                                       markup=False)
             else:
                 self.call_from_thread(self.notify, f"report saved: {path} ({fmt})", markup=False)
