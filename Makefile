@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 # npm ci writes this file: Adobe's Web SDK for the real-client tests (tests/realclient), from the lockfile.
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: demo test lint bench screenshot check-python clean
+.PHONY: demo test lint bench screenshot report-screenshot check-python clean
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "playhead needs Python >= 3.12 (3.13 preferred); none found. Install one or run 'make PYTHON=/path/to/python3.13 ...'" >&2; exit 2; }
@@ -46,6 +46,10 @@ bench: $(STAMP)
 
 screenshot: $(STAMP)
 	$(VENV)/bin/python -m playhead.tui.screenshot
+
+# docs/report.png, the README's picture of the HTML report (headless Chromium, 1400 px wide)
+report-screenshot: $(STAMP)
+	$(VENV)/bin/python tests/report_screenshot.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info node_modules

@@ -92,6 +92,8 @@ def test_every_endpoint_answers_the_same_through_the_proxy_and_on_the_api_port(p
         (session,) = api.json("/v1/sessions")["sessions"]
         assert session == waited
         assert session["protocol"] == "media-collection" and session["closed"] is True
+        assert list(session)[-3:] == ["state", "closed", "metrics"]  # additions go last
+        assert (session["metrics"]["contentStarts"], session["metrics"]["adStarts"]) == (1, 0)  # never counted
         assert api.json("/v1/sessions?state=open") == {"sessions": []}
         detail = api.json(f"/v1/sessions/{session['id']}")
         assert len(detail["calls_kept"]) == detail["calls"] == len(SCENARIOS["ad-outside-break"].steps)

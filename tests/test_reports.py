@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -17,9 +18,11 @@ import playhead
 from playhead.core.call import Call
 from playhead.core.engine import check_calls
 from playhead.core.findings import REGISTRY, Finding, Registry, Rule, Severity
+from playhead.core.metrics import METRIC_LABELS
 from playhead.core.model import Entry, Session, Span
 from playhead.io.reports import FORMATS, format_for_path, render, write_report
 from playhead.io.reports.lanes import ROW_KINDS, lane_rows
+from playhead.io.reports.markdown import escape
 from playhead.io.reports.safe import literal
 
 T0 = 1_764_115_200_000  # epoch ms
@@ -141,7 +144,7 @@ def test_json_report_has_exactly_the_spec_shape():
     assert data["summary"] == {"sessions": 2, "calls": 17, "error": 4, "warning": 2, "info": 0}
     assert [s["id"] for s in data["sessions"]] == ["a" * 64, "b" * 64]
     for s in data["sessions"]:
-        assert list(s) == ["id", "media", "calls", "closed_by", "error", "warning", "info", "protocol"]
+        assert list(s) == ["id", "media", "calls", "closed_by", "error", "warning", "info", "protocol", "metrics"]
         assert list(s["media"]) == ["id", "name", "contentType", "length"]
         assert all(isinstance(s[k], int) for k in ("calls", "error", "warning", "info"))
     a, b = data["sessions"]
@@ -196,13 +199,17 @@ def test_json_of_an_empty_run():
 
 
 def test_junit_parses_and_counts_match_the_elements():
-    root = ET.fromstring(render(sample(), "junit", rules=RULES).encode("utf-8"))
+    text = render(sample(), "junit", rules=RULES)
+    root = ET.fromstring(text.encode("utf-8"))
     assert root.tag == "testsuites" and root.get("name") == "playhead"
     suites = root.findall("testsuite")
-    assert [s.get("name") for s in suites] == ["a" * 64, "b" * 64, "capture"]
+    assert [s.get("name") for s in suites] == [  # named as a person names the session
+        "Big Buck Bunny · Media Collection API · aaaaaaaa…",
+        f"{literal(EVIL)} · Media Collection API · bbbbbbbb…", "capture"]
     total_tests = total_failures = 0
     for suite in suites:
         cases = suite.findall("testcase")
+        assert all(len(c.findall("failure")) <= 1 for c in cases)  # reporters show one per testcase
         failed = [c for c in cases if c.find("failure") is not None]
         assert int(suite.get("tests")) == len(cases)
         assert int(suite.get("failures")) == len(failed)
@@ -211,23 +218,45 @@ def test_junit_parses_and_counts_match_the_elements():
     assert int(root.get("tests")) == total_tests and int(root.get("failures")) == total_failures
 
     a, b, capture = suites
+    assert a.find("properties/property[@name='session']").get("value") == "a" * 64
+    metrics = {p.get("name") for p in a.findall("properties/property") if p.get("name").startswith("metrics.")}
+    assert metrics == {f"metrics.{key}" for key in METRIC_LABELS}
     families = ["ads", "cadence", "ordering", "http", "body"]
     assert [c.get("name") for c in a.findall("testcase")] == families  # every family, per session
     assert [c.get("name") for c in capture.findall("testcase")] == ["http"]
-    ads = a.find("testcase[@name='ads']")
-    failures = ads.findall("failure")
-    assert [f.get("message") for f in failures] == [
-        "ad-outside-break: adStart with no open ad break",
-        "ad-outside-break: adStart with no open ad break (again)",
+    (failure,) = a.find("testcase[@name='ads']").findall("failure")
+    assert failure.get("message") == "2 errors; first ad-outside-break: adStart with no open ad break"
+    assert failure.text.splitlines() == [  # both errors, the fix once
+        "ad-outside-break at 00:40, call 9, adStart: adStart with no open ad break",
+        "  fix: Send adBreakStart before the first adStart of a break.",
+        "ad-outside-break at 00:40, call 9, adStart: adStart with no open ad break (again)",
     ]
-    assert failures[0].text == (f"call 9, adStart, ts {T0 + 40_000}\n"
-                                "fix: Send adBreakStart before the first adStart of a break.")
     cadence = a.find("testcase[@name='cadence']")
     assert cadence.find("failure") is None  # a warning is not a failure ...
     assert cadence.find("system-out").text == (
-        f"warning ping-late call 10, ping, ts {T0 + 58_000}: gap 18.0 s > 12 s")  # ... but is shown
+        "warning ping-late at 00:58, call 10, ping: gap 18.0 s > 12 s")  # ... but is shown
     assert b.find("testcase[@name='ads']").find("failure") is None
     assert b.find("properties/property[@name='media.name']").get("value") == literal(EVIL)
+
+
+def test_junit_reads_back_with_the_parser_ci_plugins_use(tmp_path):
+    """junitparser (as the GitLab/Jenkins-style tooling reads it): one result per failed case,
+    and the suite totals a reporter computes equal the report's own."""
+    from junitparser import Failure, JUnitXml  # noqa: PLC0415 - a test dependency
+
+    path = tmp_path / "report.xml"
+    write_report(sample(), path, rules=RULES)
+    xml = JUnitXml.fromfile(str(path))
+    seen_tests = seen_failures = 0
+    for suite in xml:
+        for case in suite:
+            failures = [r for r in case.result if isinstance(r, Failure)]
+            assert len(failures) <= 1
+            seen_tests += 1
+            seen_failures += bool(failures)
+        assert (suite.tests, suite.failures) == (len(list(suite)), sum(
+            any(isinstance(r, Failure) for r in c.result) for c in suite))
+    assert (seen_tests, seen_failures) == (xml.tests, xml.failures) == (11, 3)  # 5 + 5 families, 1 capture
 
 
 def test_junit_keeps_control_characters_from_breaking_the_xml():
@@ -237,8 +266,8 @@ def test_junit_keeps_control_characters_from_breaking_the_xml():
     cap.sessions[odd] = s
     _find(cap, "schema", E, "bad \x01\x1b[2J value", s, None)
     root = ET.fromstring(render(cap, "junit", rules=RULES).encode("utf-8"))
-    suite = next(x for x in root.findall("testsuite") if x.get("name").startswith("sid"))
-    assert suite.get("name") == "sid\\x00\\x1b\\x0c<&>\"'"
+    suite = next(x for x in root.findall("testsuite") if "sid\\x00" in x.get("name"))
+    assert suite.get("name") == "unnamed media · Media Collection API · sid\\x00\\x1b\\x0c<&>\"'"
     failure = suite.find("testcase[@name='body']/failure")
     assert failure.get("message") == "schema: bad \\x01\\x1b[2J value"
 
@@ -253,6 +282,7 @@ def test_text_groups_by_session_errors_first_with_fix_hints_once():
     assert ("media id-aaaa \"Big Buck Bunny\"  12 calls  closed by sessionComplete  "
             "2 errors, 2 warnings, 0 info") in lines[header_a]
     block = lines[header_a + 1:lines.index("", header_a)]
+    assert block.pop(0).startswith("  metrics (playhead's computation): media starts 0, content starts 0")
     kinds = [l.split()[3] for l in block if l.startswith("  call")]
     assert kinds == ["error", "error", "warning", "warning"]
     assert block[0].split() == ["call", "9", "adStart", "error", "ad-outside-break", "adStart",
@@ -295,9 +325,14 @@ def test_markdown_has_tables_lanes_and_escapes_wire_markup():
     assert [k.strip() for k in rows] == list(ROW_KINDS)
     assert all(len(r) == 61 and r.endswith("│") for r in rows.values())  # 60 cells + frame
     assert "!" in rows["findings".ljust(8)]
-    session_rows = [l for l in md.splitlines() if l.startswith("| " + "a" * 64)
-                    or l.startswith("| " + "b" * 64)]
-    assert len(session_rows) == 2
+    lines = md.splitlines()
+    links = re.findall(r"\]\(#(session-\d+)\)", md)
+    assert links == ["session-1", "session-2", "session-3"]  # the summary links every section ...
+    assert all(f'<a id="{anchor}"></a>' in lines for anchor in links)  # ... to an anchor that exists
+    assert "## 1. Big Buck Bunny · Media Collection API · aaaaaaaa…" in lines
+    assert f"## 2. {escape(literal(EVIL))} · Media Collection API · bbbbbbbb…" in lines
+    assert md.count("**Metrics Adobe would compute (playhead's computation)**") == 2
+    assert "| 00:40 | 9 | adStart | error | ad-outside-break | adStart with no open ad break |" in lines
     assert "| ad\\-outside\\-break" not in md  # rule ids stay readable
     assert "## Rules that fired" in md and "Send adBreakStart before" in md
 
@@ -322,14 +357,52 @@ def test_html_is_self_contained_escaped_and_has_the_lanes():
     parser = _Tags()
     parser.feed(page)
     assert "script" not in parser.tags
-    assert set(parser.tags) <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p",
-                                "strong", "code", "table", "tr", "th", "td", "pre", "span"}
-    assert not [v for k, v in parser.attrs if k in ("src", "href")]  # no external resources
+    assert set(parser.tags) <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p",
+                                "strong", "code", "table", "thead", "tbody", "tr", "th", "td", "pre",
+                                "span", "a", "section", "div", "dl", "dt", "dd", "ol", "li", "details",
+                                "summary", "mark", "time"}
+    assert not [v for k, v in parser.attrs if k == "src"]  # no external resources ...
+    hrefs = [v for k, v in parser.attrs if k == "href"]
+    ids = {v for k, v in parser.attrs if k == "id"}
+    assert hrefs and all(h.startswith("#") and h[1:] in ids for h in hrefs)  # ... only links inside
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
     assert page.count('<pre class="lanes">') == 2
+    assert page.count('<div class="metrics">') == 2
     text = "".join(parser.text)
     assert literal(EVIL) in text  # shown as text, character for character
     assert "\x1b" not in page
+    assert ("title", "a" * 64) in parser.attrs and "aaaaaaaa…" in text  # short, the full sid on hover
+
+
+def test_html_findings_say_when_impact_fix_and_show_the_body_with_the_path_marked():
+    cap = sample()
+    a = cap.sessions["a" * 64]
+    cap.findings.append(f := Finding("schema", E, "playhead must be a number", a.sid, 6, "ping",
+                                     a.entries[6].ts, "$.playerTime.playhead"))
+    a.add_finding(f)
+    page = render(cap, "html", rules=RULES)
+    finding = page.split("playhead must be a number", 1)[0].rsplit('<li class="finding error">', 1)[1]
+    assert "at <time>00:25</time> · call 6 · ping" in finding
+    after = page.split("playhead must be a number", 1)[1].split("</li>", 1)[0]
+    assert "<dt>impact</dt><dd>skews reports</dd><dt>fix</dt><dd>Make the body match" in after
+    assert "with $.playerTime.playhead marked" in after
+    (marked,) = re.findall(r"<mark>(.*?)</mark>", after)
+    assert marked == '    <span class="k">&quot;playhead&quot;</span>: <span class="n">10</span>,'
+
+
+def test_html_caps_a_huge_body_and_says_so():
+    cap = sample()
+    a = cap.sessions["a" * 64]
+    entry = a.entries[6]
+    entry.body = {"eventType": "ping", "params": {f"k{i}": "x" * 5000 for i in range(1000)},
+                  "playerTime": {"playhead": 10, "ts": entry.ts}}
+    cap.findings.append(f := Finding("schema", E, "huge", a.sid, 6, "ping", entry.ts, "$.params.k500"))
+    a.add_finding(f)
+    page = render(cap, "html", rules=RULES)
+    assert len(page) < 100_000  # 5 MB of body, a few KB of report
+    assert "lines above left out (truncated)" in page and "more lines left out (truncated)" in page
+    assert "4702 more characters (truncated)" in page  # 5000 x and two quotes, 300 shown
+    assert re.search(r"<mark>.*&quot;k500&quot;", page)
 
 
 # --- lanes -------------------------------------------------------------------------------------
@@ -478,14 +551,17 @@ def test_reports_over_the_real_engine_agree_with_its_findings():
                for f in data["findings"])
 
     root = ET.fromstring(render(tracker, "junit").encode("utf-8"))
-    assert len(root.findall(".//failure")) == by_sev[E]  # one failure element per error
+    failing = {(f.session, REGISTRY[f.rule].family) for f in tracker.findings if f.severity == E}
+    assert len(root.findall(".//failure")) == len(failing)  # one failure element per failing family
+    by_sid = {suite.find("properties/property[@name='session']").get("value"): suite
+              for suite in root.findall("testsuite") if suite.get("name") != "capture"}
     families = list(dict.fromkeys(r.family for r in REGISTRY))
-    suite_c = root.find(f"testsuite[@name='{'c' * 64}']")
+    suite_c = by_sid["c" * 64]
     assert [c.get("name") for c in suite_c.findall("testcase")] == families
     assert suite_c.get("failures") == "0"
     family = REGISTRY["ad-outside-break"].family
-    ads = root.find(f"testsuite[@name='{'d' * 64}']/testcase[@name='{family}']")
-    assert any(f.get("type") == "ad-outside-break" for f in ads.findall("failure"))
+    (failure,) = by_sid["d" * 64].find(f"testcase[@name='{family}']").findall("failure")
+    assert "ad-outside-break at " in failure.text
 
     text = render(tracker, "text")
     assert "\x1b" not in text and "Pilot [bold red]<script>\\x1b[2J" in text

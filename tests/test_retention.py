@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from playhead.core.call import Call
 from playhead.core.config import Config
 from playhead.core.engine import check_calls
+from playhead.core.metrics import session_metrics
 from playhead.core.tracker import Tracker
 from playhead.io.recording import RecordingWriter
 from playhead.simulate import SCENARIOS
@@ -50,7 +51,7 @@ def signature(tracker: Tracker):
     findings = sorted((f.rule, f.severity, f.session or "", -1 if f.call is None else f.call, f.message)
                       for f in tracker.findings)
     sessions = {sid: (s.calls, s.closed_by, s.state, dict(s.counts), [(p.kind, p.start_ts, p.end_ts) for p in s.spans],
-                      list(s.ping_ts), s.first_ts, s.last_ts, s.params)
+                      list(s.ping_ts), s.first_ts, s.last_ts, s.params, session_metrics(s))
                 for sid, s in tracker.sessions.items()}
     return findings, sessions, tracker.calls
 

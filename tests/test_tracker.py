@@ -441,7 +441,7 @@ def test_check_json_report_shape_from_a_har(tmp_path):
     assert report["tool"] == "playhead"
     assert report["summary"] == {"sessions": 2, "calls": len(cs), "error": 1, "warning": 0, "info": 0}
     first, second = report["sessions"]
-    assert list(first) == ["id", "media", "calls", "closed_by", "error", "warning", "info", "protocol"]
+    assert list(first) == ["id", "media", "calls", "closed_by", "error", "warning", "info", "protocol", "metrics"]
     assert (first["id"], first["calls"], first["closed_by"], first["error"]) == (SID, 8, "sessionEnd", 1)
     assert first["media"] == {"id": "media-1", "name": "Test episode", "contentType": "vod", "length": 60}
     assert (second["id"], second["error"], second["warning"]) == (OTHER_SID, 0, 0)

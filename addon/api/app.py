@@ -161,8 +161,11 @@ def closed(session: Session) -> bool:
 
 
 def session_item(session: Session, is_closed: bool) -> dict[str, Any]:
-    """A session as GET /v1/sessions lists it: the JSON report's object, its state and protocol."""
-    return {**session_object(session, session.counts), "state": session.state, "closed": is_closed}
+    """A session as GET /v1/sessions lists it: the JSON report's object, its state and whether it
+    closed, then its metrics (the newest addition goes last: the keys before it keep their order)."""
+    item = session_object(session, session.counts)
+    metrics = item.pop("metrics")
+    return {**item, "state": session.state, "closed": is_closed, "metrics": metrics}
 
 
 def call_item(entry: Entry) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
+from ..core.metrics import METRIC_LABELS
 
 _NULLABLE_INT = {"type": "integer", "nullable": True}
 _NULLABLE_STR = {"type": "string", "nullable": True}
@@ -35,6 +36,9 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 _ERROR = _json(_ref("Error"), "bad request: the error says why")
 _COUNTS = {"error": {"type": "integer"}, "warning": {"type": "integer"}, "info": {"type": "integer"}}
 
+# core/metrics.py: counts are integers, durations seconds (null when the session's clock is not epoch ms)
+_METRICS = _obj({key: {"type": "number", "nullable": True} for key in METRIC_LABELS})
+
 _SCHEMAS: dict[str, Any] = {
     "Error": _obj({"error": {"type": "string"}, "status": {"type": "integer"}}),
     "Finding": _obj({"rule": {"type": "string"}, "severity": {"type": "string", "enum": ["error", "warning", "info"]},
@@ -43,7 +47,7 @@ _SCHEMAS: dict[str, Any] = {
     "Session": _obj({"id": {"type": "string"}, "media": {"type": "object"}, "calls": {"type": "integer"},
                      "closed_by": _NULLABLE_STR, **_COUNTS, "state": {"type": "string"},
                      "protocol": {"type": "string", "enum": ["media-collection", "media-edge"]},
-                     "closed": {"type": "boolean"}}),
+                     "closed": {"type": "boolean"}, "metrics": _METRICS}),
     "Call": _obj({"index": {"type": "integer"}, "eventType": _NULLABLE_STR, "ts": _NULLABLE_INT,
                   "playhead": {"type": "number", "nullable": True}, "status": _NULLABLE_INT,
                   "state_after": {"type": "string"}, "findings": {"type": "array", "items": {"type": "string"}}}),

@@ -8,6 +8,7 @@ from typing import Any
 
 from .call import Call
 from .findings import Finding, Severity
+from .metrics import Tally
 
 NO_DETAILS: dict[str, Any] = {}  # shared by every event without details (pings): never written
 
@@ -71,6 +72,7 @@ class Session:
     counts: dict[Severity, int] = field(
         default_factory=lambda: {Severity.ERROR: 0, Severity.WARNING: 0, Severity.INFO: 0}
     )
+    tally: Tally = field(default_factory=Tally)  # the metrics as events apply (core/metrics.py)
 
     @property
     def media(self) -> dict[str, Any]:

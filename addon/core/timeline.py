@@ -191,7 +191,7 @@ class Timeline(Context):
         if e.call.time > s.last_seen:
             s.last_seen = e.call.time
         if e.ts_suspect:
-            self.bad_ts = True
+            self.bad_ts = s.tally.bad_clock = True
         if e.index == 0 and e.event_type == SESSION_START:
             self.start_ts = e.ts
         for hook in self._arrive:
@@ -224,8 +224,9 @@ class Timeline(Context):
                 self.failed(hook, "event", e, exc)
         if ts is not None:
             self.machine.apply(e, ts)
-        e.applied = True
         s = self.session
+        s.tally.apply(e.event_type, e.details, ts)
+        e.applied = True
         if e.event_type != PING or not self._label:  # a ping changes no state
             self._label = self.machine.state.label
         e.state_after = s.state = self._label

@@ -12,6 +12,7 @@ import orjson
 
 from ... import __version__
 from ...core.findings import Severity
+from ...core.metrics import session_metrics
 from ...core.model import Session
 from .checklists import results_of
 from .safe import UNSAFE_BEYOND_C0
@@ -51,7 +52,8 @@ def session_object(session: Session, counts: Mapping[Severity, int]) -> dict[str
         "calls": session.calls,
         "closed_by": session.closed_by,
         **{s.label: counts[s] for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
-        "protocol": session.protocol,  # an addition (SPEC §7): the contract's keys stand
+        "protocol": session.protocol,  # additions (SPEC §7): the contract's keys stand
+        "metrics": session_metrics(session),  # what Adobe would compute (core/metrics.py)
     }
 
 

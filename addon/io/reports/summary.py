@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ...core.findings import Finding, Registry, Severity
+from ...core.metrics import METRIC_LABELS, Metric, session_metrics
 from ...core.model import Session
 from ...core.protocols import by_name
 from .safe import literal, show
@@ -114,22 +115,83 @@ def families(rules: Registry, findings: Sequence[Finding] = ()) -> list[str]:
 # Table contents shared by the Markdown and HTML reports: printable (through `literal`) but not yet
 # escaped for either format.
 
-SESSION_COLUMNS = ("session", "media id", "media name", "content type", "length", "calls",
-                   "closed by", "errors", "warnings", "info", "protocol")
-FINDING_COLUMNS = ("call", "event", "severity", "rule", "message")
+# Media id, content type and length are in each session's section: the summary keeps what fits
+# beside a long media name on a narrow page.
+SUMMARY_COLUMNS = ("#", "session", "protocol", "calls", "closed by", "errors", "warnings", "info")
+SUMMARY_NUMERIC = (0, 3, 5, 6, 7)
+FINDING_COLUMNS = ("time", "call", "event", "severity", "rule", "message")
 RULE_COLUMNS = ("rule", "family", "severity", "count", "fix")
 
 
-def session_cells(group: Group) -> list[str]:
+def summary_facts(group: Group) -> list[str]:
+    """The summary row after its number and session cells: protocol, calls, closed by, then the
+    counts per severity."""
     counts = [str(group.count(s)) for s in SEVERITIES]
-    sid = "(no session)" if group.sid is None else literal(group.sid)
     session = group.session
     if session is None:
-        return [sid, "-", "-", "-", "-", "-", "-", *counts, "-"]
+        return ["-"] * 3 + counts
+    return [protocol_label(session), str(session.calls), session.closed_by or "not closed", *counts]
+
+
+def media_name(group: Group) -> str:
+    """The session's title without its short sid: what a summary links from."""
+    title = session_title(group)
+    return title.rsplit(" · ", 2)[0] if group.session is not None else title
+
+
+SHORT_SID = 8  # characters of a sid that tell sessions apart by eye (a real one has 64)
+
+
+def short_sid(sid: str) -> str:
+    """`3f9a1c2e…` for a long sid; a short one as it is. Printable."""
+    return literal(sid if len(sid) <= SHORT_SID + 4 else sid[:SHORT_SID] + "…")
+
+
+def session_title(group: Group) -> str:
+    """How a person names a session: its media name (else its media id), the protocol and the
+    short sid, e.g. `ClickMe · Media Edge API · 3f9a1c2e…`. Printable, not yet escaped."""
+    if group.sid is None:
+        return "capture: findings about no session"
+    session = group.session
+    if session is None:
+        return f"session {short_sid(group.sid)} (no session kept for this id)"
     media = session.media
-    return [sid, show(media["id"]), show(media["name"]), show(media["contentType"]),
-            show(media["length"]), str(session.calls), session.closed_by or "not closed", *counts,
-            protocol_label(session)]
+    name = next((media[k] for k in ("name", "id") if media[k] not in (None, "")), None)
+    return f"{show(name, missing='unnamed media')} · {protocol_label(session)} · {short_sid(group.sid)}"
+
+
+def section_id(number: int) -> str:
+    """The anchor of the report's n-th session section (never from the wire)."""
+    return f"session-{number}"
+
+
+def time_in_session(ts: int | None, session: Session | None) -> str:
+    """`mm:ss` from the session's first ts to `ts` (minutes run past 59), `-` when either is
+    unknown or the session's clock is not epoch ms."""
+    start = session.first_ts if session is not None else None
+    if ts is None or start is None or session is None or session.tally.bad_clock:
+        return "-"
+    seconds = (ts - start) // 1000 if ts >= start else -((start - ts) // 1000)
+    sign = "-" if seconds < 0 else ""
+    minutes, rest = divmod(abs(seconds), 60)
+    return f"{sign}{minutes:02d}:{rest:02d}"
+
+
+def metric_text(value: Metric) -> str:
+    """A metric as reports print it: `-` unknown, `45`, `5.05`."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def metric_rows(session: Session) -> list[tuple[str, str]]:
+    """(label, value) for each metric, in METRIC_LABELS' order."""
+    return [(METRIC_LABELS[key], metric_text(value)) for key, value in session_metrics(session).items()]
+
+
+METRICS_HEADING = "Metrics Adobe would compute (playhead's computation)"
 
 
 def protocol_label(session: Session) -> str:
@@ -137,9 +199,9 @@ def protocol_label(session: Session) -> str:
     return by_name(session.protocol).label
 
 
-def finding_cells(finding: Finding) -> list[str]:
-    return ["-" if finding.call is None else str(finding.call), show(finding.event_type),
-            finding.severity.label, literal(finding.rule), literal(finding.message)]
+def finding_cells(finding: Finding, session: Session | None) -> list[str]:
+    return [time_in_session(finding.ts, session), "-" if finding.call is None else str(finding.call),
+            show(finding.event_type), finding.severity.label, literal(finding.rule), literal(finding.message)]
 
 
 def rules_fired(result: Result, rules: Registry) -> list[list[str]]:

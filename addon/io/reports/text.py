@@ -10,7 +10,7 @@ from __future__ import annotations
 from ...core.findings import Finding, Registry, Severity
 from .safe import literal, show
 from .checklists import results_of, text_lines
-from .summary import Group, Result, counts_phrase, fix_of, groups, protocol_label, totals
+from .summary import Group, Result, counts_phrase, fix_of, groups, metric_rows, protocol_label, totals
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -47,6 +47,9 @@ def render(result: Result, *, rules: Registry, color: bool = False) -> str:
 
 def _group_lines(group: Group, rules: Registry, paint: _Paint) -> list[str]:
     lines = [_header(group, paint)]
+    if group.session is not None:
+        lines.append("  " + paint(_DIM, "metrics (playhead's computation): " + ", ".join(
+            f"{label} {value}" for label, value in metric_rows(group.session))))
     if not group.findings:
         lines.append("  no findings")
     hinted: set[str] = set()
