@@ -8,10 +8,15 @@ from datetime import UTC, datetime
 from textual.widgets import Input, Select
 
 from playhead.core.findings import REGISTRY
+from playhead.core.metrics import METRIC_LABELS, session_metrics
+from playhead.core.tracker import Tracker
+from playhead.io.reports.summary import metric_text
+from playhead.tui.app import Dashboard
+from playhead.tui.widgets.status import Origin
 from playhead.tui.screens.detail import CallDetail
 from playhead.tui.screens.filter import FilterScreen
 from support_pilot import lines, pilot_test, sid_of
-from test_tui import SIZE, cursor_line, dashboard, finished_tracker, select_session
+from test_tui import SIZE, calls_of, cursor_line, dashboard, finished_tracker, select_session
 
 
 def feed_rows(app) -> list[str]:
@@ -154,3 +159,39 @@ async def test_sessions_of_the_same_media_are_told_apart_and_types_and_lengths_r
         for session in playheads:
             row = rows[next(n for n in rows if sid_of(n) == session.sid)]
             assert f"{session.playhead:.1f} / {session.media['length']:.1f}" in row
+
+
+def metrics_box(app) -> str:
+    """The metrics box as read: its wrapped lines joined again (its bottom border left out)."""
+    rows = [line.strip() for line in lines(app, app.metrics) if not line.strip().startswith("─")]
+    return " ".join(rows).replace("\u00a0", " ")
+
+
+@pilot_test
+async def test_the_metrics_box_counts_what_adobe_would_for_the_selected_session_as_calls_arrive():
+    tracker = Tracker()
+    app = Dashboard(tracker, Origin("sink", listen="127.0.0.1:8080"))
+    calls = calls_of("missing-ad-break-complete", "vod-clean")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert metrics_box(app).startswith("select a session")
+        half = 3  # sessionStart, adBreakStart, adStart: one ad started so far
+        tracker.feed_all(calls[:half])  # as the proxy feeds it: the app redraws when it can
+        await pilot.pause(0.3)
+        await select_session(pilot, app, "missing-ad-break-complete")
+        session = tracker.sessions[sid_of("missing-ad-break-complete")]
+        before = session_metrics(session)
+        assert f"ad starts {before['adStarts']} ·" in metrics_box(app)
+        tracker.feed_all(calls[half:])
+        tracker.finish()
+        await pilot.pause(0.3)
+        after = session_metrics(session)
+        assert after["adStarts"] > before["adStarts"]  # the box has something to catch up with
+        shown = metrics_box(app)
+        for label, key in (("media starts", "mediaStarts"), ("content starts", "contentStarts"),
+                           ("ad breaks", "adBreaks"), ("ad starts", "adStarts"), ("errors", "errorEvents")):
+            assert f"{label} {after[key]} ·" in shown
+        for label, key in (("content time", "contentTimeSpent"), ("ad time", "adTimeSpent")):
+            assert f"{label} {metric_text(after[key])} s ·" in shown
+        assert [k for k in METRIC_LABELS if k not in after] == []  # every metric has its place
+        assert shown.count(" · ") == len(after) - 1

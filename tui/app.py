@@ -52,6 +52,7 @@ from .widgets.checklists import ChecklistPanel
 from .widgets.hint import FindingHint
 from .widgets.keybar import KeyBar
 from .widgets.lanes import Lanes
+from .widgets.metrics import MetricsBox
 from .widgets.sessions import SessionsTable
 from .widgets.dropped import DroppedNotice, dropped_text
 from .rows import short_sid
@@ -143,6 +144,7 @@ class Dashboard(App[None]):
         lock = self.tracker.lock
         self.sessions_table = SessionsTable(id="sessions", lock=lock, clock=self.clock)
         self.lanes = Lanes(id="lanes", lock=lock)
+        self.metrics = MetricsBox(id="metrics")
         self.timeline = Timeline(id="timeline", lock=lock)
         self.dropped = DroppedNotice(id="dropped")
         self.findings = FindingsFeed(self.tracker.findings, self.tracker.sessions, id="findings", lock=lock)
@@ -155,6 +157,7 @@ class Dashboard(App[None]):
         with Horizontal(id="lower"):
             with Vertical(id="timeline-pane", classes="pane"):
                 yield self.lanes
+                yield self.metrics
                 yield self.dropped
                 yield self.timeline
             with Vertical(id="findings-pane", classes="pane"):
@@ -221,7 +224,7 @@ class Dashboard(App[None]):
                 self._forget()
             self.sessions_table.show([s for s in self.tracker.sessions.values() if self._shown(s)])
             self.timeline.sync()
-            self._show_dropped()
+            self._show_session_boxes()
             self.findings.sync()
             self.hint.show(self.findings.current)  # here, not a frame later via its message
             self._show_checklists()
@@ -293,7 +296,7 @@ class Dashboard(App[None]):
             session = self.tracker.sessions.get(message.sid)
             if session is not self.timeline.session:
                 self.timeline.show(session)
-                self._show_dropped()
+                self._show_session_boxes()
                 self._show_checklists()
             if message.chosen and self.findings.filter.scope != message.sid:
                 self.findings.set_filter(replace(self.findings.filter, scope=message.sid))
@@ -308,9 +311,10 @@ class Dashboard(App[None]):
             verdicts = [v for v in verdicts if v.checklist.name in self.panel]
         self.checklist_panel.show(verdicts, session is not None)
 
-    def _show_dropped(self) -> None:
-        """The line above the timeline when the memory cap dropped calls of its session (under
-        the tracker's lock)."""
+    def _show_session_boxes(self) -> None:
+        """What is said about the selected session beside its timeline (under the tracker's
+        lock): its metrics, and the line that says what the memory cap dropped of it."""
+        self.metrics.show(self.timeline.session)
         self.dropped.show(self.timeline.session, self.tracker.retention.cap, self.origin)
 
     def _dropped_call(self, what: str) -> None:
@@ -373,7 +377,7 @@ class Dashboard(App[None]):
             if not self.sessions_table.select_sid(session.sid):
                 return
             self.timeline.show(session)
-            self._show_dropped()
+            self._show_session_boxes()
             if finding.call is not None:
                 if session.entry(finding.call) is None and finding.call < session.dropped:
                     self._dropped_call(f"call {finding.call}")
@@ -448,7 +452,7 @@ class Dashboard(App[None]):
             self._hidden.update({sid: s.calls for sid, s in self.tracker.sessions.items()})
             self.findings.clear()
             self.timeline.show(None)
-            self._show_dropped()
+            self._show_session_boxes()
         self.lanes.show(None)
         self.redraw()
         self.notify("cleared: new sessions and findings will show; reports keep everything", timeout=3)
