@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from support_proxy import PLAYHEAD, TIMEOUT
+from support_tui import Terminal
 
 DATA = Path(__file__).parent / "data"
 
@@ -98,3 +99,17 @@ def test_simulate_through_a_proxy_that_is_not_there_says_so_and_predicts_nothing
                            "is it running?\n")
     done = run("simulate", "--proxy", "http://[::1", "--scenario", "vod-clean")
     assert (done.returncode, done.stderr) == (2, "playhead: --proxy http://[::1: not a proxy URL (Invalid IPv6 URL)\n")
+
+
+@pytest.mark.parametrize("command", ["proxy", "demo"])
+def test_a_taken_port_under_the_dashboard_is_unusable_setup_exit_2(command):
+    """Item 6, in a terminal (the dashboard needs one): exit 1 would read as "errors found"."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        term = Terminal(["-m", "playhead.cli", command, "--port", str(taken.getsockname()[1])])
+        try:
+            assert term.wait() == 2
+        finally:
+            term.close()
+    assert "already in use" in term.text() and "Traceback" not in term.text()
