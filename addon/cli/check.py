@@ -102,14 +102,13 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"-o {literal(str(exc))}") from None
     tracker = Tracker(schemas=load_schemas(args.schemas), config=tracker_config(args))
     watch = _watch(tracker, args)
-    if not usable_inputs(args.files):
-        return 2
-    unreadable = read = False
+    files = usable_inputs(args.files)
+    unreadable, read = len(files) < len(args.files), False
     # What the engine builds stays alive until the report is written, and what dies on the way
     # (bodies' text, updates) forms no reference cycles: the cyclic collector would only re-walk
     # a growing heap (~15 % of a large check). Reference counting still frees what dies.
     gc.disable()
-    for path in args.files:
+    for path in files:
         before = tracker.calls
         try:
             with read_capture(path) as capture:
@@ -152,19 +151,21 @@ def run(args: argparse.Namespace) -> int:
     return max(exit_code(tracker.findings, args.fail_on), 1 if unfinished else 0)
 
 
-def usable_inputs(paths: list[Path]) -> bool:
-    """Whether every capture can be opened and is of a known kind, said one line per file that
-    is not (missing, empty, a directory, unrecognised content) before anything else is printed."""
+def usable_inputs(paths: list[Path]) -> list[Path]:
+    """The captures that can be opened and are of a known kind. Each one that cannot (missing,
+    empty, a directory, unrecognised content) is said in one line now, before anything is read
+    or printed; the others are still checked (and the run exits 2)."""
     from ..io.capture import CaptureError, detect_format
     from ..io.reports.safe import literal
 
-    usable = True
+    usable = []
     for path in paths:
         try:
             detect_format(path)
         except CaptureError as exc:
             print(f"playhead: {literal(str(exc))}", file=sys.stderr)
-            usable = False
+        else:
+            usable.append(path)
     return usable
 
 
