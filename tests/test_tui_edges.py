@@ -161,6 +161,14 @@ async def test_sessions_of_the_same_media_are_told_apart_and_types_and_lengths_r
             assert f"{session.playhead:.1f} / {session.media['length']:.1f}" in row
 
 
+async def settled(pilot, ready) -> None:
+    """Let the app redraw until `ready()` (a bounded number of frames, not a time to wait)."""
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if ready():
+            return
+
+
 def metrics_box(app) -> str:
     """The metrics box as read: its wrapped lines joined again (its bottom border left out)."""
     rows = [line.strip() for line in lines(app, app.metrics) if not line.strip().startswith("─")]
@@ -177,15 +185,15 @@ async def test_the_metrics_box_counts_what_adobe_would_for_the_selected_session_
         assert metrics_box(app).startswith("select a session")
         half = 3  # sessionStart, adBreakStart, adStart: one ad started so far
         tracker.feed_all(calls[:half])  # as the proxy feeds it: the app redraws when it can
-        await pilot.pause(0.3)
+        await settled(pilot, lambda: app.sessions_table.row_count == 1)
         await select_session(pilot, app, "missing-ad-break-complete")
         session = tracker.sessions[sid_of("missing-ad-break-complete")]
         before = session_metrics(session)
         assert f"ad starts {before['adStarts']} ·" in metrics_box(app)
         tracker.feed_all(calls[half:])
         tracker.finish()
-        await pilot.pause(0.3)
         after = session_metrics(session)
+        await settled(pilot, lambda: f"ad time {metric_text(after['adTimeSpent'])} s ·" in metrics_box(app))
         assert after["adStarts"] > before["adStarts"]  # the box has something to catch up with
         shown = metrics_box(app)
         for label, key in (("media starts", "mediaStarts"), ("content starts", "contentStarts"),
