@@ -147,13 +147,14 @@ def test_a_recording_cut_by_kill_9_is_still_readable_by_check(tmp_path, env):
     assert json.loads(checked.stdout)["summary"]["calls"] == calls - 1
 
 
-def test_a_taken_port_ends_the_headless_proxy_with_one_line(env):
+def test_a_taken_port_ends_the_headless_proxy_with_one_line_exit_2(env):
+    """Unusable setup is exit 2; exit 1 is what `check` says for "errors found" (issue 12)."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         result = subprocess.run([*PLAYHEAD, "proxy", "--headless", "--port", str(taken.getsockname()[1])],
                                 capture_output=True, text=True, env=env, timeout=60)
-    assert result.returncode == 1
+    assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.count("\n") == 1 and "already in use" in result.stderr
 
 
@@ -213,6 +214,35 @@ def test_mitmdump_with_the_documented_script_logs_findings_and_marks_flows(tmp_p
     # the stray adStart is marked (its adComplete is the same defect), its comment names the rule
     assert [m for m, c in marked if "ad-outside-break" in c] == [":red_circle:"]
     assert all(c.startswith("playhead: ") for _, c in marked)
+
+
+def test_mitmdump_quiet_still_prints_playheads_findings(env, home):
+    """Issue 12: `-q` (mitmproxy's terminal log at errors only) hid every finding."""
+    with socket.socket() as probe:  # -q hides the "listening at" line too: choose the port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc, out, err = spawn([MITMDUMP, "-q", "-s", documented_script_path(env), "--listen-host", "127.0.0.1",
+                            "-p", str(port), "--set", "playhead_sink=true",
+                            "--set", f"confdir={home / '.mitmproxy'}"], env=env)
+    try:
+        wait_for(lambda: proc.poll() is not None or _accepts(port))
+        assert proc.poll() is None, err.rest()
+        assert play(port, "ad-outside-break").statuses[0] == 201
+        line = out.wait_for(r"^\d\d:\d\d:\d\d error ad-outside-break session \S+ call \d+ adStart: ").string
+        proc.send_signal(signal.SIGINT)
+        proc.wait(TIMEOUT)
+    finally:
+        stop_process(proc)
+    assert line.count("ad-outside-break") == 1 and "\x1b" not in line
+    assert out.text.count(line) == 1  # once, not once more through mitmproxy's own log
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 def test_mitmdump_reading_a_har_finds_what_the_live_proxy_and_check_found(tmp_path, env, home):

@@ -304,15 +304,22 @@ async def test_save_report_writes_the_file(tmp_path):
 
 
 @pilot_test
-async def test_save_report_to_an_unwritable_place_says_so(tmp_path):
+async def test_save_report_to_an_unwritable_place_says_so_naming_the_users_path(tmp_path):
+    """Issue 12: the message named the report's temporary file (and the path twice)."""
     app = dashboard(finished_tracker("vod-clean"))
+    unwritable = {  # refused before writing; refused by the OS when the temporary file is made
+        tmp_path / "missing-dir" / "r.md": f"folder {tmp_path / 'missing-dir'} does not exist",
+        "/proc/playhead-report.md": "cannot write (No such file or directory)",
+    }
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("s")
-        app.screen.query_one("#path", Input).value = str(tmp_path / "missing-dir" / "r.md")
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert any("could not save" in str(n.message) for n in app._notifications)
+        for path, why in unwritable.items():
+            await pilot.press("s")
+            app.screen.query_one("#path", Input).value = str(path)
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            said = str(list(app._notifications)[-1].message)
+            assert said == f"could not save the report: {path}: {why}"
         assert app.is_running
 
 
@@ -358,12 +365,16 @@ async def test_clear_hides_what_is_shown_until_new_calls_come():
         await pilot.pause()
         assert app.sessions_table.row_count == 0 and app.findings.row_count == 0
         assert app.tracker.findings  # the tracker (and so any report) keeps everything
+        # The status line counts the run, as a report would: it read "230 calls, 0 sessions".
+        status = lines(app, app.status_line)[0]
+        assert f"{tracker.calls} calls, 2 sessions (2 cleared from view)" in status
         later = scenario_as_calls(SCENARIOS["vod-clean"], sid=sid_of("vod-clean"), start_ts=START)[5]
         later.request_body = later.request_body.replace(b'"ping"', b'"pauseStart"')
         tracker.feed(later)
         await pilot.pause(0.5)
         shown = "\n".join(lines(app, app.sessions_table))
         assert sid_of("vod-clean")[:8] in shown and sid_of("late-pings")[:8] not in shown
+        assert f"{tracker.calls} calls, 2 sessions (1 cleared from view)" in lines(app, app.status_line)[0]
 
 
 @pilot_test

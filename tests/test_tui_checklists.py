@@ -44,7 +44,7 @@ async def test_the_panel_ticks_as_calls_arrive_and_says_what_it_waits_for():
         await pilot.pause(0.3)
         text = panel(app)
         assert "✗ vod-no-ads 1/7  No ad break: call 1 was adBreakStart" in text
-        assert "… vod-preroll-ads 3/10  The ad completes: adComplete: waiti…" in text
+        assert "… vod-preroll-ads 3/10  The ad completes: adComplete: waiting" in text
         tracker.feed_all(calls[3:])
         await pilot.pause(0.3)
         text = panel(app)
@@ -109,7 +109,7 @@ async def test_the_panel_shows_the_checklists_asked_for():
         await select_session(pilot, app, SID)
         await pilot.pause(0.3)
         assert app.checklist_panel.render().plain.splitlines() == [
-            "✗ buffering 4/6  Buffering starts: bufferStart: never seen …", "✓ pause 7/7"]
+            "✗ buffering 4/6  Buffering starts: bufferStart: never seen before the sessi…", "✓ pause 7/7"]
 
 
 def test_an_unknown_panel_checklist_is_one_line(tmp_path):

@@ -35,6 +35,11 @@ def screen_text(app: Dashboard, widget=None) -> str:
     return "\n".join(lines(app, widget))
 
 
+def notice(app: Dashboard) -> str:
+    """The line above the timeline, as read: it wraps to two in a narrow pane."""
+    return " ".join(line.strip() for line in lines(app, app.dropped))
+
+
 def timeline_indexes(app: Dashboard) -> list[int]:
     """The call index column of the visible timeline rows."""
     rows = screen_text(app, app.timeline).splitlines()[1:]
@@ -53,8 +58,7 @@ async def test_a_summarised_session_says_what_was_dropped_and_where_it_still_is(
         vod = tracker.sessions[sid_of("vod-clean")]
         assert vod.calls == 58 and vod.dropped == 57
         await select_session(pilot, app, vod.sid)
-        pane = screen_text(app, app.query_one("#timeline-pane"))
-        assert "57 earlier calls dropped from memory (cap 40); the capture file keeps every call" in pane
+        assert notice(app) == "57 earlier calls dropped from memory (cap 40); the capture file keeps every call"
         await pilot.press("p")  # every call in memory, pings too: the newest call alone
         await pilot.pause()
         assert timeline_indexes(app) == [57]
@@ -109,8 +113,7 @@ async def test_calls_dropped_while_a_session_is_on_screen():
         shown = timeline_indexes(app)  # scrolled to the newest: the last rows, contiguous
         assert shown == list(range(session.calls - len(shown), session.calls))
         assert app.timeline.cursor == app.timeline.row_count - 1  # following: the newest call
-        pane = screen_text(app, app.query_one("#timeline-pane"))
-        assert f"{session.dropped} earlier calls dropped from memory (cap 30); the recording keeps every call" in pane
+        assert notice(app) == f"{session.dropped} earlier calls dropped from memory (cap 30); the recording keeps every call"
         await pilot.press("p")  # folded again: rebuilt from the calls in memory only
         await pilot.pause()
         assert all(i >= session.dropped for i in timeline_indexes(app))
@@ -124,5 +127,4 @@ async def test_without_a_recording_the_dashboard_does_not_promise_one():
     app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        pane = screen_text(app, app.query_one("#timeline-pane"))
-        assert "dropped from memory (cap 10); not recorded (--record FILE keeps every call)" in pane
+        assert notice(app).endswith("dropped from memory (cap 10); not recorded (--record FILE keeps every call)")

@@ -90,6 +90,9 @@ def test_markup_and_control_characters_from_the_wire_are_shown_literally():
             assert "[bold red]boom[/]" in detail and "\\u202eodd" in detail
             assert "\\x1b]8;;https://evil.example\\x1b\\osc-link" in detail  # the OSC 8 hyperlink, inert
             assert '"[b]k": "\\u001b[5mblink"' in detail  # JSON's own escape for ESC in a string
-            assert "[reverse]created[/reverse]" in detail
+            await pilot.press("end")  # the response, below the findings' impact and fix
+            await pilot.wait_for_scheduled_animations()  # the scroll is animated
+            await pilot.pause()
+            assert "[reverse]created[/reverse]" in assert_inert(app)
 
     asyncio.run(run())

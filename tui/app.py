@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import deque
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
@@ -51,8 +52,10 @@ from .widgets.checklists import ChecklistPanel
 from .widgets.hint import FindingHint
 from .widgets.keybar import KeyBar
 from .widgets.lanes import Lanes
+from .widgets.metrics import MetricsBox
 from .widgets.sessions import SessionsTable
 from .widgets.dropped import DroppedNotice, dropped_text
+from .rows import short_sid
 from .widgets.status import Counts, Origin, StatusLine
 from .widgets.timeline import Timeline
 
@@ -84,6 +87,7 @@ class Dashboard(App[None]):
 
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
+        Binding("a", "all_sessions", "All sessions"),
         Binding("e", "errors_only", "Errors only"),
         Binding("p", "fold_pings", "Fold pings"),
         Binding("f", "follow", "Follow"),
@@ -140,6 +144,7 @@ class Dashboard(App[None]):
         lock = self.tracker.lock
         self.sessions_table = SessionsTable(id="sessions", lock=lock, clock=self.clock)
         self.lanes = Lanes(id="lanes", lock=lock)
+        self.metrics = MetricsBox(id="metrics")
         self.timeline = Timeline(id="timeline", lock=lock)
         self.dropped = DroppedNotice(id="dropped")
         self.findings = FindingsFeed(self.tracker.findings, self.tracker.sessions, id="findings", lock=lock)
@@ -152,6 +157,7 @@ class Dashboard(App[None]):
         with Horizontal(id="lower"):
             with Vertical(id="timeline-pane", classes="pane"):
                 yield self.lanes
+                yield self.metrics
                 yield self.dropped
                 yield self.timeline
             with Vertical(id="findings-pane", classes="pane"):
@@ -218,17 +224,17 @@ class Dashboard(App[None]):
                 self._forget()
             self.sessions_table.show([s for s in self.tracker.sessions.values() if self._shown(s)])
             self.timeline.sync()
-            self._show_dropped()
+            self._show_session_boxes()
             self.findings.sync()
             self.hint.show(self.findings.current)  # here, not a frame later via its message
             self._show_checklists()
             for finding in self.tracker.findings[self._counted:]:
                 self._totals[finding.severity] += 1
             self._counted = len(self.tracker.findings)
-            calls = self.tracker.calls
+            calls, sessions = self.tracker.calls, len(self.tracker.sessions)
         self.lanes.show(self.timeline.session, self._marker_ts())
         self._titles()
-        self._status(calls)
+        self._status(calls, sessions)
 
     def _forget(self) -> None:
         """The tracker was reset (POST /v1/reset): what the panes hold is gone (under its lock)."""
@@ -247,26 +253,30 @@ class Dashboard(App[None]):
         """Once a second: ages in the sessions table and calls/s move on without traffic."""
         self.sessions_table.tick()
         with self.tracker.lock:
-            calls = self.tracker.calls
-        self._status(calls)
+            calls, sessions = self.tracker.calls, len(self.tracker.sessions)
+        self._status(calls, sessions)
 
-    def _status(self, calls: int) -> None:
+    def _status(self, calls: int, sessions: int) -> None:
+        """The run's counts (calls, sessions, findings: what a report would say, whatever `c`
+        hid from view), and how many sessions are hidden."""
         now = time.monotonic()
         self._rates.append((now, calls))
         while len(self._rates) > 2 and now - self._rates[0][0] > RATE_WINDOW:
             self._rates.popleft()
         (t0, c0), (t1, c1) = self._rates[0], self._rates[-1]
         rate = (c1 - c0) / (t1 - t0) if t1 - t0 >= 0.5 else None
-        counts = Counts(calls, self.sessions_table.row_count, self._totals[Severity.ERROR],
-                        self._totals[Severity.WARNING], self.tracker.retention.dropped)
+        counts = Counts(calls, sessions, self._totals[Severity.ERROR], self._totals[Severity.WARNING],
+                        self.tracker.retention.dropped, sessions - self.sessions_table.row_count)
         self.status_line.show(self.origin, counts, rate, self.follow)
 
     def _titles(self) -> None:
         """Pane titles change only with the selection and the filter (a title repaints its pane)."""
         self._title(self.sessions_table, Text("Sessions"))
         feed = self.findings
-        title = Text("Findings, newest first")
-        if feed.filter.active:
+        scope = feed.filter.scope
+        title = Text(f"Findings of {short_sid(scope)}, newest first (a: all sessions)" if scope is not None
+                     else "Findings, newest first")
+        if feed.filter.describe():
             title.append(f"  {literal(feed.filter.describe())}", style="bold")
         self._title(feed, title)
         self._title(self.timeline, Text(f"Timeline, {'pings folded' if self.timeline.fold else 'all calls'}"))
@@ -286,8 +296,10 @@ class Dashboard(App[None]):
             session = self.tracker.sessions.get(message.sid)
             if session is not self.timeline.session:
                 self.timeline.show(session)
-                self._show_dropped()
+                self._show_session_boxes()
                 self._show_checklists()
+            if message.chosen and self.findings.filter.scope != message.sid:
+                self.findings.set_filter(replace(self.findings.filter, scope=message.sid))
         self.lanes.show(session, self._marker_ts())
         self._titles()
 
@@ -299,9 +311,10 @@ class Dashboard(App[None]):
             verdicts = [v for v in verdicts if v.checklist.name in self.panel]
         self.checklist_panel.show(verdicts, session is not None)
 
-    def _show_dropped(self) -> None:
-        """The line above the timeline when the memory cap dropped calls of its session (under
-        the tracker's lock)."""
+    def _show_session_boxes(self) -> None:
+        """What is said about the selected session beside its timeline (under the tracker's
+        lock): its metrics, and the line that says what the memory cap dropped of it."""
+        self.metrics.show(self.timeline.session)
         self.dropped.show(self.timeline.session, self.tracker.retention.cap, self.origin)
 
     def _dropped_call(self, what: str) -> None:
@@ -364,7 +377,7 @@ class Dashboard(App[None]):
             if not self.sessions_table.select_sid(session.sid):
                 return
             self.timeline.show(session)
-            self._show_dropped()
+            self._show_session_boxes()
             if finding.call is not None:
                 if session.entry(finding.call) is None and finding.call < session.dropped:
                     self._dropped_call(f"call {finding.call}")
@@ -390,7 +403,11 @@ class Dashboard(App[None]):
     def action_errors_only(self) -> None:
         current = self.findings.filter
         severity = Severity.INFO if current.severity is Severity.ERROR else Severity.ERROR
-        self._set_filter(FindingFilter(severity, current.rule, current.session))
+        self._set_filter(replace(current, severity=severity))
+
+    def action_all_sessions(self) -> None:
+        """The feed across every session again, until another session is selected."""
+        self._set_filter(replace(self.findings.filter, scope=None))
 
     def action_fold_pings(self) -> None:
         with self.tracker.lock:
@@ -404,7 +421,7 @@ class Dashboard(App[None]):
             self.timeline.action_last()
             self.findings.action_first()
         with self.tracker.lock:
-            self._status(self.tracker.calls)  # the status line says which
+            self._status(self.tracker.calls, len(self.tracker.sessions))  # the status line says which
 
     def action_save_report(self) -> None:
         default = f"playhead-report-{datetime.now():%Y%m%d-%H%M%S}.html"
@@ -421,7 +438,8 @@ class Dashboard(App[None]):
                 with self.tracker.lock:
                     fmt = write_report(self.tracker, path)
             except (OSError, ValueError) as exc:
-                self.call_from_thread(self.notify, f"could not save {path}: {exc}", severity="error",
+                # The error names the user's path already (io/output.py), never a temporary file.
+                self.call_from_thread(self.notify, f"could not save the report: {exc}", severity="error",
                                       markup=False)
             else:
                 self.call_from_thread(self.notify, f"report saved: {path} ({fmt})", markup=False)
@@ -434,7 +452,7 @@ class Dashboard(App[None]):
             self._hidden.update({sid: s.calls for sid, s in self.tracker.sessions.items()})
             self.findings.clear()
             self.timeline.show(None)
-            self._show_dropped()
+            self._show_session_boxes()
         self.lanes.show(None)
         self.redraw()
         self.notify("cleared: new sessions and findings will show; reports keep everything", timeout=3)

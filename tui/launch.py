@@ -150,7 +150,7 @@ def run_live(args: argparse.Namespace, runner) -> int:
         runner.start()
     except ProxyError as exc:
         print(f"playhead: {exc}", file=sys.stderr)
-        return 1
+        return 2  # unusable setup (a taken port), not "errors found"
     app = Dashboard(runner.tracker, _origin(runner), loader=_watch(runner), watch=runner.addon.api_source.watch,
                     panel=panel)
     log.app = app
@@ -214,7 +214,7 @@ def run_demo(args: argparse.Namespace) -> int:
         app, runner, player = demo_app(args)
     except ProxyError as exc:
         print(f"playhead: {exc}", file=sys.stderr)
-        return 1
+        return 2  # unusable setup (a taken port), not "errors found"
     try:
         return _serve(app, runner)
     finally:
@@ -222,36 +222,37 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def view_app(args: argparse.Namespace) -> Dashboard:
-    """The dashboard over saved captures; the files are read on a worker thread once it runs."""
+    """The dashboard over saved captures. The files are read before anything is drawn, so a file
+    that is not a capture (or is damaged) is refused like `check` refuses it: one line, exit 2,
+    instead of an empty dashboard and a toast. The engine then runs on a worker thread."""
     from ..checklists import ChecklistWatch
     from ..cli import UsageError
     from ..cli.check import load_schemas, tracker_config
     from ..cli.checklists import available, panel_names
     from ..core.tracker import Tracker
-    from ..io.capture import CaptureError, detect_format, read_capture
+    from ..io.capture import CaptureError, read_capture
+    from ..io.reports.safe import literal
 
     paths: list[Path] = list(args.files)
+    captures = []
     for path in paths:
-        try:
-            detect_format(path)
+        try:  # a Capture reads its whole file before its first call (it sorts them by time)
+            capture = read_capture(path)
+            captures.append((path, list(capture), capture.warnings))
         except CaptureError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(literal(str(exc))) from None  # the line `check` prints
     tracker = Tracker(schemas=load_schemas(args.schemas), config=tracker_config(args))
     panel = panel_names(args)
     watch = ChecklistWatch(tracker, list(available(args).values()))
 
     def load(app: Dashboard) -> None:
-        for path in paths:
-            try:
-                capture = read_capture(path)
-                tracker.feed_all(capture)
-            except CaptureError as exc:
-                app.call_from_thread(app.notify, str(exc), severity="error", markup=False, timeout=20)
-                continue
-            if capture.warnings:
+        for path, calls, warnings in captures:
+            tracker.feed_all(calls)
+            if warnings:
                 app.call_from_thread(
-                    app.notify, f"{path}: {len(capture.warnings)} record(s) skipped; first: {capture.warnings[0]}",
+                    app.notify, f"{path}: {len(warnings)} record(s) skipped; first: {warnings[0]}",
                     severity="warning", markup=False, timeout=10)
+        captures.clear()  # the tracker holds what it keeps; the rest may go
         tracker.finish()
 
     def capture_end() -> float:

@@ -21,9 +21,11 @@ class TrackerChanged(Message):
 
 @dataclass
 class SessionHighlighted(Message):
-    """The sessions table's cursor is on this session."""
+    """The sessions table's cursor is on this session: moved there (`chosen`), or put on the
+    first session to arrive, which selects nothing yet (the findings feed stays on all)."""
 
     sid: str
+    chosen: bool = True
 
 
 @dataclass

@@ -118,7 +118,8 @@ def _number(value: Any) -> float | None:
 
 
 def playhead_cell(session: Session) -> Text:
-    """'12.0 / 60' for VOD; 'live 14:03:22' for live, whose playhead is seconds since midnight UTC."""
+    """'12.0 / 60.0' for VOD, both to a tenth (a length of 60.3333333 read '45.0 / 60.3333');
+    'live 14:03:22' for live, whose playhead is seconds since midnight UTC."""
     playhead = session.playhead
     length = session.media["length"]
     if is_live(session.info) and playhead is not None and 0 <= playhead < DAY:
@@ -126,17 +127,40 @@ def playhead_cell(session: Session) -> Text:
         return Text(f"live {h:02d}:{rest // 60:02d}:{rest % 60:02d}")
     left = "-" if playhead is None else f"{playhead:.1f}"
     number = _number(length)
-    right = show(length) if number is None else f"{number:g}"
+    right = show(length) if number is None else f"{number:.1f}"
     return Text(f"{left} / {right}")
 
 
-def media_cell(session: Session) -> Text:
-    """The media id, then its name dimmed: what a tester recognises a session by."""
+def media_key(session: Session) -> tuple[str, str]:
+    """What a tester tells a session's media by: its id and name as shown."""
+    return show(session.media["id"]), show(session.media["name"])
+
+
+def media_cell(session: Session, copy: tuple[int, int] | None = None) -> Text:
+    """The media id, then its name dimmed: what a tester recognises a session by. `copy`
+    (n, of) when several sessions in the table play the same media (Adobe's documented
+    timelines all play "VA API Sample Player ClickMe"; a device replaying a video): `#n/of`
+    tells their rows apart where the rest of the row may well read the same."""
     media = session.media
-    text = Text(show(media["id"], "(no sessionStart)" if not session.has_start else "-"))
+    text = Text()
+    if copy is not None:
+        text.append(f"#{copy[0]}/{copy[1]} ", style="bold")
+    text.append(show(media["id"], "(no sessionStart)" if not session.has_start else "-"))
     if media["name"] is not None:
         text.append(" " + show(media["name"]), style="dim")
     return text
+
+
+# Adobe's documented media.contentType values, in the case its pages write them. Clients send
+# "VOD" and "vod" alike; one spelling per type keeps a column of them readable. Anything else is
+# shown as sent.
+CONTENT_TYPES = {t.lower(): t for t in ("VOD", "Live", "Linear", "Podcast", "Audiobook", "AOD")}
+
+
+def content_type_cell(value: Any) -> Text:
+    if isinstance(value, str) and value.lower() in CONTENT_TYPES:
+        return Text(CONTENT_TYPES[value.lower()])
+    return Text(show(value))
 
 
 def count_cell(n: int, severity: Severity) -> Text:
@@ -161,9 +185,9 @@ SESSION_COLUMNS: tuple[tuple[str, int, str], ...] = (
     ("via", 4, "left"),
     ("media", 0, "left"),
     ("problem", 0, "left"),
-    ("type", 5, "left"),
+    ("type", 6, "left"),
     ("state", 20, "left"),
-    ("playhead", 14, "right"),
+    ("playhead", 15, "right"),
     ("calls", 6, "right"),
     ("err", 4, "right"),
     ("warn", 4, "right"),
@@ -171,14 +195,15 @@ SESSION_COLUMNS: tuple[tuple[str, int, str], ...] = (
 )
 
 
-def session_cells(session: Session, now: float, problem: Text) -> list[Text]:
+def session_cells(session: Session, now: float, problem: Text,
+                  copy: tuple[int, int] | None = None) -> list[Text]:
     return [
         state_icon(session),
         Text(short_sid(session.sid)),
         Text(by_name(session.protocol).short, style="dim"),
-        media_cell(session),
+        media_cell(session, copy),
         problem,
-        Text(show(session.media["contentType"])),
+        content_type_cell(session.media["contentType"]),
         Text(literal(session.state)),
         playhead_cell(session),
         Text(str(session.calls)),
@@ -193,9 +218,9 @@ CALL_COLUMNS: tuple[tuple[str, int, str], ...] = (
     ("t", 7, "right"),
     ("Δts", 7, "right"),
     ("playhead", 8, "right"),
-    ("event", 0, "left"),
+    ("event", -3, "left"),
     ("http", 4, "right"),
-    ("state after", 0, "left"),
+    ("state after", -2, "left"),
     ("found", 5, "left"),
 )
 
@@ -270,21 +295,27 @@ def call_cells(session: Session, entry: Entry, folded: int = 0) -> list[Text]:
     ]
 
 
+# A feed scoped to one session leaves its session column out (the pane's title names it), so
+# the message keeps the room (it had ~14 characters at 160 columns).
 FINDING_COLUMNS: tuple[tuple[str, int, str], ...] = (
     ("sev", 4, "left"),
     ("rule", 24, "left"),
     ("session", 8, "left"),
-    ("call", 5, "right"),
+    ("call", 4, "right"),
     ("message", 0, "left"),
 )
+SCOPED_FINDING_COLUMNS = tuple(c for c in FINDING_COLUMNS if c[0] != "session")
 
 
-def finding_cells(finding: Finding) -> list[Text]:
+def finding_cells(finding: Finding, scoped: bool = False) -> list[Text]:
     style = SEVERITY_STYLE[finding.severity]
-    return [
+    cells = [
         Text(SEVERITY_TAG[finding.severity], style=style),
         Text(literal(finding.rule), style=style),
         Text(short_sid(finding.session) if finding.session is not None else "(none)", style="dim"),
         Text("-" if finding.call is None else str(finding.call)),
         Text(literal(finding.message)),
     ]
+    if scoped:
+        del cells[2]
+    return cells

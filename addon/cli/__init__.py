@@ -67,11 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args_list = list(sys.argv[1:] if argv is None else argv)
-    commands = {a for a in parser._subparsers._group_actions[0].choices}  # noqa: SLF001
+    commands = parser._subparsers._group_actions[0].choices  # noqa: SLF001
     if DEFAULT_COMMAND in commands and not any(a in commands for a in args_list) and \
             not any(a in ("-h", "--help", "--version") for a in args_list):
         args_list.insert(0, DEFAULT_COMMAND)
-    args = parser.parse_args(args_list)
+    args, unknown = parser.parse_known_args(args_list)
+    if unknown:
+        # The command's own usage, not the top level's: `check --bogus` is a mistake in `check`.
+        commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "run", None):
         parser.print_help()
         return 2

@@ -102,19 +102,23 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"-o {literal(str(exc))}") from None
     tracker = Tracker(schemas=load_schemas(args.schemas), config=tracker_config(args))
     watch = _watch(tracker, args)
-    unreadable = False
+    files = usable_inputs(args.files)
+    unreadable, read = len(files) < len(args.files), False
     # What the engine builds stays alive until the report is written, and what dies on the way
     # (bodies' text, updates) forms no reference cycles: the cyclic collector would only re-walk
     # a growing heap (~15 % of a large check). Reference counting still frees what dies.
     gc.disable()
-    for path in args.files:
+    for path in files:
+        before = tracker.calls
         try:
             with read_capture(path) as capture:
                 tracker.feed_all(capture)
         except CaptureError as exc:
             print(f"playhead: {literal(str(exc))}", file=sys.stderr)
             unreadable = True
+            read |= tracker.calls > before  # damaged part-way: the calls before it are reported
             continue
+        read = True
         print(f"playhead: {literal(str(path))}: {capture.format}, {capture.entries} records,"
               f" {capture.kept} API calls", file=sys.stderr)
         for warning in capture.warnings:
@@ -122,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
     tracker.finish()
     gc.freeze()  # all of it lives until exit: re-enabled, the collector would walk it all once
     gc.enable()
+    if not read:  # no file could be read: a report of nothing would pass for a clean run
+        return 2
     result = tracker
     if watch is not None:
         from ..io.reports.checklists import with_checklists
@@ -143,6 +149,24 @@ def run(args: argparse.Namespace) -> int:
         return 2
     unfinished = any(r.status != "passed" for r in getattr(result, "checklists", ()))
     return max(exit_code(tracker.findings, args.fail_on), 1 if unfinished else 0)
+
+
+def usable_inputs(paths: list[Path]) -> list[Path]:
+    """The captures that can be opened and are of a known kind. Each one that cannot (missing,
+    empty, a directory, unrecognised content) is said in one line now, before anything is read
+    or printed; the others are still checked (and the run exits 2)."""
+    from ..io.capture import CaptureError, detect_format
+    from ..io.reports.safe import literal
+
+    usable = []
+    for path in paths:
+        try:
+            detect_format(path)
+        except CaptureError as exc:
+            print(f"playhead: {literal(str(exc))}", file=sys.stderr)
+        else:
+            usable.append(path)
+    return usable
 
 
 def _silence_stdout() -> None:

@@ -130,9 +130,9 @@ def run_headless(runner) -> int:
     try:
         try:
             runner.start()
-        except ProxyError as exc:
+        except ProxyError as exc:  # a taken port, a recording it cannot use: unusable setup
             print(f"playhead: {exc}", file=sys.stderr)
-            return 1
+            return 2
         print(_banner(runner), file=sys.stderr, flush=True)
         while not stop.wait(WAIT_STEP):
             if not runner.running:

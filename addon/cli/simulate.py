@@ -9,13 +9,16 @@ sent straight to Adobe would land in a report suite.
 from __future__ import annotations
 
 import argparse
+import socket
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import UsageError
 
 DEFAULT_TARGET = "https://example.hb-api.omtrdc.net"
 MITMPROXY_CA = Path("~/.mitmproxy/mitmproxy-ca-cert.pem")
+CONNECT_TIMEOUT = 5.0  # seconds to reach the proxy before playing
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--speed must be 0 or more")
     if not args.target.startswith(("http://", "https://")):
         raise UsageError(f"--target {args.target}: must start with http:// or https://")
-    player = Player(args.target, proxy=args.proxy, speed=args.speed, verify=_verify(args.cafile))
+    verify = _verify(args.cafile)
+    _reach(args.proxy)
+    player = Player(args.target, proxy=args.proxy, speed=args.speed, verify=verify)
 
     scenarios = [known[n] for n in names]
     longest = max(s.duration for s in scenarios)
@@ -86,13 +91,32 @@ def run(args: argparse.Namespace) -> int:
         problems = Counter(literal(x.error or "") for x in result.errors)  # one line per kind
         for text, n in problems.items():
             print(f"  {n}× {text}")
+        if any(s is None for s in result.statuses):  # what playhead saw is not the scenario
+            unanswered = True
+            continue
         expect = ", ".join(scenario.expected) if scenario.expected else "no error and no warning"
         print(f"  playhead should report: {expect} (offline; live, a silence may also show ping-late"
               " from the wall clock)")
-        unanswered |= any(s is None for s in result.statuses)
     if any(r.interrupted for r in results):
         return 130
     return 1 if unanswered else 0
+
+
+def _reach(proxy: str) -> None:
+    """Connect to the proxy once before playing: when nothing listens there, that is the whole
+    story (unusable setup, exit 2), not 58 calls the upstream host supposedly did not answer."""
+    try:
+        url = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        host, port = url.hostname, url.port or (443 if url.scheme == "https" else 80)
+    except ValueError as exc:
+        raise UsageError(f"--proxy {proxy}: not a proxy URL ({exc})") from None
+    if not host:
+        raise UsageError(f"--proxy {proxy}: not a proxy URL (no host)")
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise UsageError(f"--proxy {proxy}: cannot connect to the proxy ({exc.strerror or exc}); "
+                         "is it running?") from None
 
 
 def _verify(cafile: Path | None) -> bool | str:

@@ -46,7 +46,9 @@ def check_writable(path: str | os.PathLike[str]) -> None:
     if os.path.isdir(path):
         raise OutputError(f"{path}: is a directory")
     if not os.path.exists(path):
-        folder = os.path.dirname(os.path.abspath(path))
+        folder = os.path.dirname(os.path.realpath(path))  # a dangling link: where it points
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise OutputError(f"{path}: {folder} is not a folder")
         if not os.path.isdir(folder):
             raise OutputError(f"{path}: folder {folder} does not exist")
 

@@ -46,7 +46,7 @@ from ..io.recording import RecordingWriter
 from ..io.reports import write_report
 from .api_host import AddonSource, ApiHost
 from .capture import HostFilter, call_from_flow, is_api
-from .console import finding_text
+from .console import FindingPrinter, finding_text
 from .marking import mark
 from .recorder import BackgroundRecording
 from .sink import Sink
@@ -79,6 +79,7 @@ class PlayheadAddon:
         self._record_behind = False
         self.report_error: str | None = None  # why the report could not be written, if so
         self._log = True
+        self._printer: FindingPrinter | None = None  # findings mitmdump -q would hide
         self._live = False  # seen a live flow: wall-clock timers make sense (not for files read)
         self._ticker: asyncio.Task | None = None
         self._fed: weakref.WeakSet[http.HTTPFlow] = weakref.WeakSet()
@@ -357,7 +358,24 @@ class PlayheadAddon:
         if self._log:
             for finding in findings:
                 logger.log(_LOG_LEVEL[finding.severity], f"playhead: {finding_text(finding)}")
+            self._print_what_termlog_hides(findings)
         self._mark(findings, flow, call)
+
+    def _print_what_termlog_hides(self, findings: list[Finding]) -> None:
+        """`mitmdump -q` sets mitmproxy's terminal log to errors only, to quiet mitmproxy's own
+        lines; playhead's findings (logged as warnings, see _LOG_LEVEL) vanished with them. They
+        are what the user runs the script for, so the ones the terminal log would hide are
+        written where it writes, as the headless console does; `playhead_log=false` silences them."""
+        termlog = ctx.master.addons.get("termlog")
+        handler = getattr(termlog, "logger", None)
+        out = getattr(handler, "file", None)
+        if handler is None or out is None:  # mitmproxy's console UI, or the runner: no terminal log
+            return
+        hidden = [f for f in findings if _LOG_LEVEL[f.severity] < handler.level]
+        if hidden:
+            if self._printer is None or self._printer.out is not out:
+                self._printer = FindingPrinter(out, bool(getattr(handler, "has_vt_codes", False)))
+            self._printer.print(hidden)
 
     def _mark(self, findings: list[Finding], flow: http.HTTPFlow | None, call: Call | None) -> None:
         by_flow: dict[int, tuple[http.HTTPFlow, list[Finding]]] = {}

@@ -1,4 +1,6 @@
-"""playhead as a plain mitmproxy script: `mitmdump -s "$(playhead proxy --script-path)"`.
+"""playhead as a plain mitmproxy script:
+`mitmdump --listen-host 127.0.0.1 -s "$(playhead proxy --script-path)"` (mitmproxy itself listens
+on all interfaces unless told otherwise).
 
 mitmproxy loads this file by path, outside the package, so the import is absolute: it needs
 playhead installed in the same Python environment as mitmproxy (installing playhead installs

@@ -137,6 +137,7 @@ class Player:
         if proxy:
             proxy = proxy if "://" in proxy else f"http://{proxy}"
             proxies = {"http": proxy, "https": proxy}
+        self.proxy = proxy
         context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
         if verify is False:
             context.check_hostname = False
@@ -244,7 +245,9 @@ class Player:
             status = exc.code
             error = f"HTTP {status}: {_error_text(exc)}".rstrip(": ")
         except (http.client.HTTPException, OSError) as exc:  # URLError is an OSError
-            error = f"no answer from {url}: {getattr(exc, 'reason', exc)}"
+            # Through a proxy, a failed connection is the proxy's (it answers 502 for the host).
+            via = f" through the proxy {self.proxy}" if self.proxy else ""
+            error = f"no answer from {url}{via}: {getattr(exc, 'reason', exc)}"
         if step.endpoint == "sessions":
             ok = 200 if edge else 201
             if edge:

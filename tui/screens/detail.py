@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from ...core.call import Headers
+from ...core.findings import REGISTRY
 from ...core.model import Entry, Session
 from ...io.reports.safe import literal, show
 from ..jsonview import body_text
@@ -35,16 +36,32 @@ def _section(title: str) -> Text:
     return Text(f"\n── {title} " + "─" * 40 + "\n", style="bold dim")
 
 
+def utc_time(seconds: float) -> str:
+    """'2025-11-26 00:00:30.000 UTC'; or why not, for a time no calendar holds."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+    except (OverflowError, OSError, ValueError):
+        return "(not a date)"
+
+
+def ts_text(ts: int | None) -> str:
+    """The event's ts as a time, and as sent: 'ts 2025-11-26 00:00:30.000 UTC (1764115230000)'.
+    A ts in seconds or microseconds (ts-units) reads as a wrong date, which is the point."""
+    if ts is None:
+        return "ts -"
+    return f"ts {utc_time(ts / 1000)} ({show(ts)})"
+
+
 def detail_text(session: Session | None, entry: Entry) -> Text:
     """Everything about one call, as plain text from the wire (never markup)."""
     call = entry.call
     text = Text()
-    when = datetime.fromtimestamp(call.time, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] if call.time else "-"
+    when = utc_time(call.time) if call.time else "-"
     text.append(f"call {entry.index}", style="bold")
     text.append(f"  {show(entry.event_type, '(no eventType)')}", style="bold")
     text.append(f"  session {short_sid(session.sid, 64) if session else '(none: rejected sessionStart)'}\n",
                 style="dim")
-    text.append(f"seen {when} UTC · ts {show(entry.ts)} · playhead {show(entry.playhead)}", style="dim")
+    text.append(f"seen {when} · {ts_text(entry.ts)} · playhead {show(entry.playhead)}", style="dim")
     if call.source:
         text.append(f" · from {literal(call.source)}", style="dim")
     text.append("\n")
@@ -58,6 +75,12 @@ def detail_text(session: Session | None, entry: Entry) -> Text:
         text.append(f"{SEVERITY_TAG[finding.severity]:<5}", style=SEVERITY_STYLE[finding.severity])
         text.append(literal(finding.rule), style="bold")
         text.append("  " + literal(finding.message) + "\n")
+        rule = REGISTRY.rules.get(finding.rule)
+        if rule is not None:  # what it does to Adobe's reports, and what to change
+            text.append("     impact ", style="dim")
+            text.append(literal(rule.impact) + "\n")
+            text.append("     fix    ", style="dim")
+            text.append(literal(rule.fix) + "\n", style="green")
 
     marks: dict[str, list[str]] = {}
     for finding in entry.findings:
@@ -86,12 +109,13 @@ def detail_text(session: Session | None, entry: Entry) -> Text:
 
 
 class CallDetail(ModalScreen[None]):
-    """Escape closes; left/right walk through the session's calls."""
+    """Escape closes; left/right walk through the session's calls. (`p` was "previous call"
+    here and "fold pings" on the main screen: one key, one meaning.)"""
 
     BINDINGS = [
         Binding("escape,q", "dismiss", "Close"),
-        Binding("left,p", "step(-1)", "Previous call"),
-        Binding("right,n", "step(1)", "Next call"),
+        Binding("left", "step(-1)", "Previous call", key_display="←"),
+        Binding("right", "step(1)", "Next call", key_display="→"),
     ]
 
     def __init__(self, session: Session | None, entry: Entry, lock: ContextManager | None = None) -> None:

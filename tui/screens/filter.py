@@ -30,14 +30,16 @@ class FilterScreen(ModalScreen[FindingFilter | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
+        # The fields one types in come first: the form opens on the first one, and tab walks
+        # them in the order shown (it opened on its second field, and tab went on to the buttons).
         with Vertical(id="filter-form"):
-            yield Label("Severity")
-            yield Select(SEVERITY_CHOICES, value=self.current.severity, allow_blank=False, id="severity")
             yield Label("Rule id contains")
             yield Input(self.current.rule, placeholder="e.g. ad-  or  ping-late", id="rule",
                         suggester=SuggestFromList([r.id for r in REGISTRY], case_sensitive=False))
             yield Label("Session id or media contains")
             yield Input(self.current.session, placeholder="e.g. 3f2a  or  demo-vod-002", id="session")
+            yield Label("Severity")
+            yield Select(SEVERITY_CHOICES, value=self.current.severity, allow_blank=False, id="severity")
             with Horizontal(id="filter-buttons"):
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Reset", id="reset")
@@ -52,6 +54,7 @@ class FilterScreen(ModalScreen[FindingFilter | None]):
             severity=self.query_one("#severity", Select).value,
             rule=self.query_one("#rule", Input).value.strip(),
             session=self.query_one("#session", Input).value.strip(),
+            scope=self.current.scope,  # the selected session stays selected
         )
 
     @on(Input.Submitted)

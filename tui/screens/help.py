@@ -33,8 +33,9 @@ yellow deviates from Adobe's guidance; blue is worth knowing.
   `Δts` since the previous call, playhead, event, HTTP status, state after the event, and its
   findings (● error, ▲ warning, · info). Pings are folded into the next row (`+3 pings`)
   unless they carry a finding.
-- **Findings**: every finding, newest first. The box under it explains the highlighted one:
-  what it does to Adobe's reports and how to fix it.
+- **Findings**: every finding, newest first; moving to a session shows that session's alone
+  (`a`: all sessions again). The box under it explains the highlighted one: what it does to
+  Adobe's reports and how to fix it.
 
 ## Keys
 
@@ -43,7 +44,8 @@ yellow deviates from Adobe's guidance; blue is worth knowing.
 | `tab` / `shift+tab` | next / previous pane |
 | `↑` `↓` `pgup` `pgdn` `home` `end` | move in a list |
 | `enter` | sessions: open its timeline; timeline: call detail; findings: jump to the call |
-| `/` | filter findings by severity, rule and session |
+| `/` | filter findings by rule, session and severity |
+| `a` | findings of all sessions again |
 | `e` | errors only (findings) |
 | `p` | fold / unfold pings in the timeline |
 | `f` | follow live: keep the newest call and finding in view |

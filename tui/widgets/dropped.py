@@ -24,12 +24,13 @@ def dropped_text(what: str, cap: int | None, origin: Origin) -> str:
 
 
 class DroppedNotice(Widget):
-    """One line, shown only for a session that lost calls to the cap: it appears or goes when the
+    """A line (two when the pane is narrow), shown only for a session that lost calls to the cap: it appears or goes when the
     selection changes (or the first trim hits the session), and repaints alone otherwise."""
 
     DEFAULT_CSS = """
     DroppedNotice {
-        height: 1;
+        height: auto;  /* wraps in a narrow pane: the second half says where the calls still are */
+        max-height: 2;
         display: none;
         padding: 0 1;
         color: $warning;

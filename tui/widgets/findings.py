@@ -15,25 +15,28 @@ from rich.text import Text
 from ...core.findings import Finding, Severity
 from ...core.model import Session
 from ..messages import FindingChosen, FindingHighlighted
-from ..rows import FINDING_COLUMNS, finding_cells
+from ..rows import FINDING_COLUMNS, SCOPED_FINDING_COLUMNS, finding_cells
 from .rowlist import RowList
 
 
 @dataclass(frozen=True, slots=True)
 class FindingFilter:
     """Which findings the feed shows. `rule` and `session` match as case-insensitive substrings;
-    `session` also matches the session's media id and name."""
+    `session` also matches the session's media id and name. `scope`: the one session the feed
+    is about (the one selected in the sessions table), or None for all of them."""
 
     severity: Severity = Severity.INFO  # the lowest severity shown
     rule: str = ""
     session: str = ""
+    scope: str | None = None
 
     @property
     def active(self) -> bool:
         return self != FindingFilter()
 
     def describe(self) -> str:
-        """'errors only · rule ~ ad · session ~ 04a1' (plain text: it may quote user input)."""
+        """'errors only · rule ~ ad · session ~ 04a1' (plain text: it may quote user input); the
+        scope is said by the pane's title."""
         parts = []
         if self.severity is Severity.ERROR:
             parts.append("errors only")
@@ -68,6 +71,7 @@ class FindingFilter:
 
         def matches(finding: Finding) -> bool:
             return (finding.severity >= self.severity
+                    and (self.scope is None or finding.session == self.scope)
                     and (not rule_needle or rule_passes(finding.rule))
                     and (not session_needle or session_passes(finding.session)))
 
@@ -109,6 +113,9 @@ class FindingsFeed(RowList):
     def set_filter(self, flt: FindingFilter) -> None:
         """Apply another filter; the cursor stays on the same finding if it still passes."""
         current = self._matched[-1 - self.cursor] if self._matched else None
+        if (flt.scope is None) != (self.filter.scope is None):  # the session column comes or goes
+            self.COLUMNS = FINDING_COLUMNS if flt.scope is None else SCOPED_FINDING_COLUMNS
+            self.refresh()
         self.filter = flt
         self._matched, self._scanned = [], self.start
         self.sync()
@@ -134,12 +141,12 @@ class FindingsFeed(RowList):
         return False
 
     def cells(self, index: int) -> Sequence[Text]:
-        return finding_cells(self.findings[self._matched[-1 - index]])
+        return finding_cells(self.findings[self._matched[-1 - index]], self.filter.scope is not None)
 
     def row_key(self, index: int) -> Hashable:
         at = self._matched[-1 - index]
         finding = self.findings[at]  # a finding that counts a run of calls says more as it grows
-        return at, finding.rule, finding.severity, finding.message
+        return at, finding.rule, finding.severity, finding.message, self.filter.scope is None
 
     def highlighted(self, index: int) -> None:
         self.app.post_message(FindingHighlighted(self.current))

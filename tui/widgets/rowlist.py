@@ -30,21 +30,25 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-Column = tuple[str, int, str]  # heading, width (0 = the rest), justify
+Column = tuple[str, int, str]  # heading, width (0 = a share of the rest; -n = n shares), justify
 MIN_FLEX = 10
 
 
 def column_widths(columns: Sequence[Column], width: int) -> list[int]:
-    """Fixed columns keep their width; flexible ones share what is left (each at least MIN_FLEX)."""
-    fixed = sum(w for _, w, _ in columns) + max(len(columns) - 1, 0)
-    flexible = sum(1 for _, w, _ in columns if not w) or 1
-    share, extra = divmod(max(width - fixed, 0), flexible)
-    widths, seen = [], 0
-    for _, w, _ in columns:
-        if not w:
-            w = max(MIN_FLEX, share + (1 if seen < extra else 0))
-            seen += 1
-        widths.append(w)
+    """Fixed columns keep their width; flexible ones share what is left by their shares (each
+    at least MIN_FLEX): a timeline's event name with its "+14 pings" needs more than the state."""
+    fixed = sum(w for _, w, _ in columns if w > 0) + max(len(columns) - 1, 0)
+    shares = [(-w or 1) if w <= 0 else 0 for _, w, _ in columns]
+    total = sum(shares) or 1
+    room = max(width - fixed, 0)
+    widths = [room * n // total for n in shares]
+    extra = room - sum(widths)  # what rounding left, one cell each from the left
+    for i, (_, w, _) in enumerate(columns):
+        if w > 0:
+            widths[i] = w
+        else:
+            widths[i] = max(MIN_FLEX, widths[i] + (1 if extra > 0 else 0))
+            extra -= 1
     return widths
 
 

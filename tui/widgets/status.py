@@ -32,14 +32,16 @@ class Origin:
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    """What the dashboard holds: calls, sessions, findings by severity, and the calls the memory
-    cap dropped (they count in `calls`: the findings about them stay)."""
+    """What the run holds: calls, sessions, findings by severity, the calls the memory cap
+    dropped (they count in `calls`: the findings about them stay), and the sessions `c` (clear)
+    hid from view (they count in `sessions`)."""
 
     calls: int = 0
     sessions: int = 0
     errors: int = 0
     warnings: int = 0
     dropped: int = 0
+    hidden: int = 0
 
 
 def status_text(origin: Origin, counts: Counts, rate: float | None, follow: bool) -> Text:
@@ -70,7 +72,8 @@ def status_text(origin: Origin, counts: Counts, rate: float | None, follow: bool
         if dropped:
             parts.append(cap_note)
     calls, sessions, errors, warnings = counts.calls, counts.sessions, counts.errors, counts.warnings
-    parts.append(Text(f"{calls} call{'' if calls == 1 else 's'}, {sessions} session{'' if sessions == 1 else 's'}"))
+    parts.append(Text(f"{calls} call{'' if calls == 1 else 's'}, {sessions} session{'' if sessions == 1 else 's'}"
+                      + (f" ({counts.hidden} cleared from view)" if counts.hidden else "")))
     parts.append(Text.assemble((f"{errors} error{'' if errors == 1 else 's'}", "bold red" if errors else "dim"),
                                "  ", (f"{warnings} warning{'' if warnings == 1 else 's'}",
                                       "yellow" if warnings else "dim")))
