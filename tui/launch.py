@@ -135,6 +135,22 @@ def _watch(runner) -> Callable[[Dashboard], None]:
     return watch
 
 
+def _until_cancelled(stop: Callable[[], None]) -> None:
+    """On a loader's worker thread: call `stop` once the app ends. The app's event loop waits
+    for its worker threads as it closes, so a loader that played on after `q` held the
+    terminal until the demo's players were done: 4-13 s."""
+    from textual.worker import get_current_worker
+
+    worker = get_current_worker()
+
+    def poll() -> None:
+        while not worker.is_cancelled and worker.state.name in ("PENDING", "RUNNING"):
+            time.sleep(0.05)
+        stop()
+
+    threading.Thread(target=poll, name="playhead-loader-stop", daemon=True).start()
+
+
 def _origin(runner, demo: bool = False) -> Origin:
     host, port = runner.listen_address
     return Origin("sink" if runner.sink else "forward", listen=f"{host}:{port}",
@@ -198,6 +214,7 @@ def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
             f"are playing through the proxy at {args.speed:g}× speed. Red sessions have errors: "
             "pick one, and read the findings on the right (the box under them says how to fix it).",
             title="playhead demo", markup=False, timeout=20)
+        _until_cancelled(player.stop)
         results = player.play_many(scenarios, concurrency=len(scenarios))
         if app.is_running and not any(r.interrupted for r in results):
             app.call_from_thread(app.notify, "demo finished: every scenario has played", markup=False, timeout=8)
