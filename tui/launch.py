@@ -49,7 +49,8 @@ class DashboardLog(io.TextIOBase):
 
 
 class _Terminal:
-    """Ends the app like `q` on SIGTERM, and when its terminal goes away: SIGHUP (a closed tmux
+    """Ends the app like `q` on SIGTERM and SIGINT (a `kill -INT`: in the app's raw terminal
+    Ctrl-C is a key, which quits too), and when its terminal goes away: SIGHUP (a closed tmux
     window, an ssh drop), or the terminal hung up or gone bad under it (poll says HUP/ERR; a read
     would say EOF or EIO). Without this the app ran on at 92 % CPU, its input thread spinning on
     EOF, and the proxy with it. The proxy then stops like after `q`: the report and the
@@ -64,7 +65,7 @@ class _Terminal:
         self._previous: dict = {}
 
     def __enter__(self) -> _Terminal:
-        for sig, gone in ((signal.SIGTERM, False), (signal.SIGHUP, True)):
+        for sig, gone in ((signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGHUP, True)):
             self._previous[sig] = signal.signal(sig, lambda *_, gone=gone: self._end(gone))
         threading.Thread(target=self._poll, name="playhead-terminal", daemon=True).start()
         return self
