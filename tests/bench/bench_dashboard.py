@@ -253,20 +253,29 @@ def paced(load: Load, rate: float, seconds: float) -> tuple[float, list[float]]:
     return len(latencies) / (time.perf_counter() - began), latencies
 
 
-def throughput(args, env: dict[str, str], home: Path) -> tuple[float, float | None]:
+ONE_PROCESS = "before: one process"
+
+
+def throughput(args, env: dict[str, str], home: Path) -> tuple[float, float | None, float | None]:
     """Requests/s of playhead with the dashboard over bare mitmdump's: the smaller ratio of the
-    two mitmdumps (with and without -q), so noise never flatters playhead; and `q` to exit."""
+    two mitmdumps (with and without -q), so noise never flatters playhead; `q` to exit; and with
+    --compare the same ratio for the dashboard with the proxy in its own process (a live child
+    with ProxyRunner, as before SPEC §2's split)."""
     upstream, upstream_port = upstream_server(env)
     bare = {name: start(proxies(home)[name], env) for name in ("mitmdump", "mitmdump -q")}
     dash_port = free_port()
     terminal = Terminal(["-m", "playhead.cli", "proxy", "--port", str(dash_port)], env)
+    one = Terminal([__file__, "--child", "live", str(home / "one.json"), "thread"], env) if args.compare else None
     try:
         wait_listening(dash_port)
         target = f"http://127.0.0.1:{upstream_port}"
         loads = {name: (Load(port, target), proc.pid) for name, (proc, port) in bare.items()}
         loads["playhead + dashboard"] = (Load(dash_port, target), terminal.pid)
+        if one is not None:
+            one_port = int(wait_for_file(home / "one.port", 3 * TIMEOUT, one))
+            loads[ONE_PROCESS] = (Load(one_port, target), one.pid)
         for load, pid in loads.values():
-            closed_round(load, 200, pid)  # warm-up
+            closed_round(load, min(200, args.count), pid)  # warm-up
         rounds: dict[str, list[dict[str, float]]] = {name: [] for name in loads}
         for _ in range(args.rounds):
             for name, (load, pid) in loads.items():
@@ -299,9 +308,13 @@ def throughput(args, env: dict[str, str], home: Path) -> tuple[float, float | No
         quit_took = terminal.close()
         print(f"   q -> playhead proxy exited: {quit_took:.2f} s" if quit_took is not None else
               "   q: playhead proxy did not exit; killed")
-        return min(ours["rate"] / summary[name]["rate"] for name in bare), quit_took
+        before = (min(summary[ONE_PROCESS]["rate"] / summary[name]["rate"] for name in bare)
+                  if ONE_PROCESS in summary else None)
+        return min(ours["rate"] / summary[name]["rate"] for name in bare), quit_took, before
     finally:
         terminal.close()
+        if one is not None:
+            one.close()
         stop(*(proc for proc, _ in bare.values()), upstream)
 
 
@@ -534,18 +547,21 @@ def child(mode: str, result_path: str, extra: list[str]) -> None:
     result = Path(result_path)
     if mode == "live":  # the keys come from the terminal, typed by the parent
         from playhead.proxy.process import ProxyProcess
+        from playhead.proxy.runner import ProxyRunner
 
-        runner = ProxyProcess(port=0, log=None, options={"confdir": os.environ["HOME"] + "/.mitmproxy"})
+        proxy_class = ProxyProcess if extra[0] == "process" else ProxyRunner  # ProxyRunner: as before SPEC §2
+        runner = proxy_class(port=0, log=None, options={"confdir": os.environ["HOME"] + "/.mitmproxy"})
         runner.start()
         port = runner.listen_address[1]
-        proxy_pid = runner._proc.pid
+        proxy_pid = runner._proc.pid if extra[0] == "process" else None
         app = Timed(runner.tracker, Origin("forward", listen=f"127.0.0.1:{port}"),
                     ready=(result.with_suffix(".port"), str(port)), proxy_pid=proxy_pid)
         app.cpu_began = {}
         try:
             app.run()
             cpu = thread_cpu()
-            cpu["proxy process"] = (cpu_seconds(proxy_pid) or 0.0) - app.proxy_cpu_began
+            if proxy_pid is not None:
+                cpu["proxy process"] = (cpu_seconds(proxy_pid) or 0.0) - app.proxy_cpu_began
         finally:
             runner.stop()
         cpu = {name: seconds - app.cpu_began.get(name, 0.0) for name, seconds in cpu.items()}
@@ -605,10 +621,10 @@ def child(mode: str, result_path: str, extra: list[str]) -> None:
 # -- 2 and 3: keys and freshness under 200 calls/s ----------------------------------------------
 
 
-def live_round(args, env: dict[str, str], home: Path, upstream_port: int, n: int) -> dict:
+def live_round(args, env: dict[str, str], home: Path, upstream_port: int, n: int, variant: str) -> dict:
     """One fresh child: load and probes from a process of their own, keys typed from here."""
-    result = home / f"live-{n}.json"
-    terminal = Terminal([__file__, "--child", "live", str(result)], env)
+    result = home / f"live-{variant}-{n}.json"
+    terminal = Terminal([__file__, "--child", "live", str(result), variant], env)
     load = None
     try:
         port = wait_for_file(result.with_suffix(".port"), 3 * TIMEOUT, terminal)
@@ -647,23 +663,39 @@ def live_round(args, env: dict[str, str], home: Path, upstream_port: int, n: int
 
 
 def live(args, env: dict[str, str], home: Path) -> dict[str, list[float]]:
+    """The live rounds; with --compare, rounds of the dashboard with the proxy in its own process
+    (as before SPEC §2's split) in between, for a same-run before and after."""
+    variants = ("process", "thread") if args.compare else ("process",)
     upstream, upstream_port = upstream_server(env)
     try:
-        rounds = [live_round(args, env, home, upstream_port, n) for n in range(args.live_rounds)]
+        rounds: dict[str, list[dict]] = {v: [] for v in variants}
+        for n in range(args.live_rounds):
+            for variant in variants:
+                rounds[variant].append(live_round(args, env, home, upstream_port, n, variant))
     finally:
         stop(upstream)
     print(f"\n2. keys under load: {args.live_rounds} rounds of {args.seconds:g} s, each a fresh dashboard + proxy "
           f"process on a {SIZE[0]}x{SIZE[1]} pseudo-terminal; a load process sends {PACED_RATE:.0f} calls/s; "
           f"keys typed every {KEY_GAP:g} s on average, timed from their bytes written to the terminal")
+    found = {variant: live_report(args, rs, VARIANTS[variant]) for variant, rs in rounds.items()}
+    return found["process"] | ({"before": found["thread"]} if args.compare else {})
+
+
+VARIANTS = {"process": "the proxy in its own process", "thread": "before: the proxy in the dashboard's process"}
+
+
+def live_report(args, rounds: list[dict], label: str) -> dict[str, list]:
+    print(f"  {label}:")
     for n, r in enumerate(rounds, 1):
         every = [t for ts in r["keys"].values() for t in ts]
-        ui, proxy = r["cpu"].get("MainThread", 0.0), r["cpu"].get("proxy process", 0.0)
+        ui = r["cpu"].get("MainThread", 0.0)
+        proxy = r["cpu"].get("proxy process", r["cpu"].get("playhead-proxy", 0.0))
         pipe = r["cpu"].get("playhead-pipe", 0.0)
         print(f"   round {n}: {r['load']['rate']:.0f} calls/s achieved ({r['calls']} API calls; proxy latency "
               f"p50 {r['load']['p50'] * 1000:.1f} ms p95 {r['load']['p95'] * 1000:.1f} ms), keys {ms(every)}")
-        print(f"            CPU: dashboard thread {ui / args.seconds * 1000:.0f} ms/s, its pipe reader (the engine) "
-              f"{pipe / max(r['calls'], 1) * 1000:.2f} ms/call, proxy process {proxy / max(r['calls'], 1) * 1000:.2f} "
-              f"ms/call; both processes {sum(r['cpu'].values()) / args.seconds * 100:.0f}% of a core")
+        print(f"            CPU: dashboard thread {ui / args.seconds * 1000:.0f} ms/s, pipe reader (the engine) "
+              f"{pipe / max(r['calls'], 1) * 1000:.2f} ms/call, proxy {proxy / max(r['calls'], 1) * 1000:.2f} "
+              f"ms/call; all {sum(r['cpu'].values()) / args.seconds * 100:.0f}% of a core")
     pooled: dict[str, list[float]] = {}
     for r in rounds:
         for kind, ts in r["keys"].items():
@@ -676,10 +708,9 @@ def live(args, env: dict[str, str], home: Path) -> dict[str, list[float]]:
     print(f"     the app's key event -> its frame written:   {ms([t for r in rounds for t in r['in_app']])}")
     fresh = [t for r in rounds for t in r["fresh"]]
     missing = sum(r["missing"] for r in rounds)
-    print(f"\n3. freshness: probe call sent -> the frame showing its finding written: {ms(fresh)}  "
-          f"(goal <= {GOAL_FRESH * 1000:.0f} ms)" + (f"; {missing} probe(s) never seen" if missing else ""))
-    for n, r in enumerate(rounds, 1):
-        print(f"   round {n}: {ms(r['fresh'])}")
+    print(f"   3. freshness: probe call sent -> the frame showing its finding written: {ms(fresh)}  "
+          f"(goal p95 <= {GOAL_FRESH * 1000:.0f} ms)" + (f"; {missing} probe(s) never seen" if missing else ""))
+    print(f"   q -> exited: {', '.join(f'{t:.2f} s' if t is not None else 'killed' for t in (r['quit'] for r in rounds))}")
     return {"keys": every, "fresh": fresh, "quit": [r["quit"] for r in rounds]}
 
 
@@ -744,6 +775,8 @@ def main() -> int:
     parser.add_argument("--live-rounds", type=int, default=3, help="live rounds (keys and freshness)")
     parser.add_argument("--fluid-calls", type=int, default=100_000, help="calls of the fluidity part (100 sessions, then 1)")
     parser.add_argument("--demo-plays", type=int, default=3, help="times `playhead demo` is quit, after 1, 3, 5 ... s")
+    parser.add_argument("--compare", action="store_true",
+                        help="also run the live rounds with the proxy in the dashboard's own process (before SPEC §2)")
     parser.add_argument("--only", choices=("throughput", "live", "fluidity", "quit"), help="run one part")
     parser.add_argument("--serve-load", nargs=4, metavar=("PROXY", "UPSTREAM", "RATE", "SECONDS"),
                         help=argparse.SUPPRESS)
@@ -772,19 +805,25 @@ def main() -> int:
           "on the machine move the absolute ones)")
     quits: list[float | None] = []
     if "throughput" in found:
-        ratio, quit_took = found["throughput"]
+        ratio, quit_took, before = found["throughput"]
         quits.append(quit_took)
-        goal("proxy with the dashboard vs bare mitmdump, requests/s", f"{ratio:.2f} x", f">= {GOAL_RATIO} x",
+        was = f" (one process, same run: {before:.2f} x)" if before is not None else ""
+        goal("proxy with the dashboard vs bare mitmdump, requests/s", f"{ratio:.2f} x{was}", f">= {GOAL_RATIO} x",
              ratio >= GOAL_RATIO)
     if "live" in found:
         keys, fresh = found["live"]["keys"], found["live"]["fresh"]
         quits += found["live"]["quit"]
+        before = found["live"].get("before", {})
+        was = {k: f"; one process, same run: {p95(before[k]) * 1000:.0f} ms" if before.get(k) else ""
+               for k in ("keys", "fresh")}
         if keys:
             goal(f"key press answered at {PACED_RATE:.0f} calls/s, p95", f"{p95(keys) * 1000:.0f} ms "
-                 f"(p50 {statistics.median(keys) * 1000:.0f})", f"<= {GOAL_KEY * 1000:.0f} ms", p95(keys) <= GOAL_KEY)
+                 f"(p50 {statistics.median(keys) * 1000:.0f}{was['keys']})", f"<= {GOAL_KEY * 1000:.0f} ms",
+                 p95(keys) <= GOAL_KEY)
         if fresh:
             goal(f"call on screen at {PACED_RATE:.0f} calls/s, p95", f"{p95(fresh) * 1000:.0f} ms "
-                 f"(max {max(fresh) * 1000:.0f})", f"<= {GOAL_FRESH * 1000:.0f} ms", p95(fresh) <= GOAL_FRESH)
+                 f"(max {max(fresh) * 1000:.0f}{was['fresh']})", f"<= {GOAL_FRESH * 1000:.0f} ms",
+                 p95(fresh) <= GOAL_FRESH)
     for name, r in found.get("fluidity", {}).items():
         goal(f"{name} calls in memory: key press answered, p95", f"{p95(r['keys']) * 1000:.0f} ms",
              f"<= {GOAL_KEY * 1000:.0f} ms", p95(r["keys"]) <= GOAL_KEY)
