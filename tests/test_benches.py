@@ -21,6 +21,7 @@ BENCH = Path(__file__).parent / "bench"
 @pytest.mark.parametrize("script, args, goals", [
     ("bench_bomb.py", ["--inflated-mib", "16"], 2),
     ("bench_soak.py", ["--sessions", "300", "--every", "100"], 1),
+    ("bench_memory.py", ["--calls", "3000", "--cap", "300", "--repeats", "1"], 4),
     ("bench_proxy.py", ["--count", "40", "--rounds", "1"], 4),
     ("bench_dashboard.py", ["--count", "40", "--rounds", "1", "--seconds", "2", "--live-rounds", "1",
                             "--fluid-calls", "1000", "--demo-plays", "1"], 8),
