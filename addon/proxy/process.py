@@ -225,7 +225,10 @@ class ProxyProcess(ProxySettings):
             elif kind == wire.ERROR:
                 self._error = payload
             else:
-                self._take(kind, payload)
+                try:
+                    self._take(kind, payload)
+                except Exception as exc:  # noqa: BLE001 - the reader must go on, or the pipe fills
+                    self.tracker.internal_error(f"taking in the proxy's {kind} failed: {type(exc).__name__}: {exc}")
         if not clean and self._error is None:
             self._error = self._died()
         self._ended.set()
