@@ -22,7 +22,6 @@ process dies however it dies) stops it. When the child dies instead, `running` t
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -107,6 +106,8 @@ class ProxyProcess(ProxySettings):
         except ProxyError:
             self._shutdown_child(STOP_TIMEOUT)
             self._api.stop()
+            if self._in is not None:
+                self._in.close()
             raise
         threading.Thread(target=self._read, name="playhead-pipe", daemon=True).start()
         threading.Thread(target=self._tick, name="playhead-tick", daemon=True).start()
@@ -147,10 +148,8 @@ class ProxyProcess(ProxySettings):
             for fd in (out_r, out_w, control_r, control_w):
                 os.close(fd)
             raise ProxyError(f"cannot start the proxy process: {exc}") from None
-        finally:
-            with contextlib.suppress(OSError):
-                os.close(out_w)
-                os.close(control_r)
+        os.close(out_w)  # the child's ends: once it exits, reading says end of file
+        os.close(control_r)
         self._in = Connection(out_r, writable=False)
         self._control = Connection(control_w, readable=False)
         threading.Thread(target=self._drain_stderr, name="playhead-child-stderr", daemon=True).start()
@@ -192,9 +191,13 @@ class ProxyProcess(ProxySettings):
             self._ended.wait(timeout)  # what the child sent before it ended is taken in
 
     def _died(self) -> str:
-        proc = self._proc
-        code = proc.wait(STOP_TIMEOUT) if proc is not None else None
-        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+        """Why the child's pipe ended without its goodbye, in one line."""
+        try:
+            code = self._proc.wait(STOP_TIMEOUT) if self._proc is not None else None
+        except subprocess.TimeoutExpired:  # its pipe closed, the process not (yet) gone
+            code = None
+        how = (f"killed by signal {-code}" if code is not None and code < 0 else
+               f"exit status {code}" if code is not None else "its pipe closed")
         last = next((line for line in reversed(self._stderr) if line.strip()), "")
         return f"the proxy process ended ({how}){': ' + last if last else ''}"
 
