@@ -22,6 +22,7 @@ from playhead.core.rules.ads import AdChecks
 from playhead.core.tracker import Tracker
 from playhead.io.capture import read_capture
 from playhead.io.recording import RecordingWriter
+from playhead.proxy.process import ProxyProcess
 from playhead.proxy.runner import ProxyError, ProxyRunner
 from playhead.simulate import ALL_SCENARIOS, STALE_SID, Player
 from support_proxy import (
@@ -305,16 +306,20 @@ def test_each_scenario_through_the_sink_produces_its_rules(confdir, name):
 # -- start and stop -----------------------------------------------------------------------------
 
 
-def test_a_taken_port_is_a_one_line_error(confdir):
+@pytest.mark.parametrize("proxy_class", [ProxyRunner, ProxyProcess])
+def test_a_taken_port_is_a_one_line_error(confdir, proxy_class):
+    """In this process (headless) or in a child of its own (the dashboard's): one line, and
+    nothing left running."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        runner = ProxyRunner(port=taken.getsockname()[1], options={"confdir": str(confdir)})
+        runner = proxy_class(port=taken.getsockname()[1], options={"confdir": str(confdir)})
         with pytest.raises(ProxyError) as info:
             runner.start()
     message = str(info.value)
     assert "already in use" in message and "\n" not in message
     assert not runner.running
+    assert proxy_class is ProxyRunner or runner._proc.poll() is not None
 
 
 def test_a_bad_option_is_a_one_line_start_error(confdir, tmp_path):

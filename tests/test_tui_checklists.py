@@ -12,7 +12,7 @@ from support_pilot import lines, pilot_test, select_session
 from playhead.checklists import ChecklistWatch, load_checklists
 from playhead.cli import UsageError, build_parser
 from playhead.core.tracker import Tracker
-from playhead.proxy.runner import ProxyRunner
+from playhead.proxy.process import ProxyProcess
 from playhead.simulate import Player
 from playhead.simulate.certification import CERTIFICATION
 from playhead.simulate.offline import scenario_as_calls
@@ -58,11 +58,11 @@ async def test_the_panel_ticks_as_calls_arrive_and_says_what_it_waits_for():
 @pytest.mark.slow
 @pilot_test
 async def test_the_api_answers_under_the_dashboard_and_its_reset_empties_the_panes(tmp_path):
-    runner = ProxyRunner(port=0, sink=True, api_port=0, options={"confdir": str(tmp_path)})
+    runner = ProxyProcess(port=0, sink=True, api_port=0, options={"confdir": str(tmp_path)})
     runner.start()
     try:
         host, port = runner.listen_address
-        app = Dashboard(runner.tracker, Origin("sink", listen=f"{host}:{port}"), watch=runner.addon.api_source.watch,
+        app = Dashboard(runner.tracker, Origin("sink", listen=f"{host}:{port}"), watch=runner.watch,
                         panel=None)
         api = "http://%s:%d/v1" % runner.api_address
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))

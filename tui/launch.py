@@ -1,9 +1,10 @@
 """Starting the dashboard: over a live proxy (`playhead proxy`), over the demo (`playhead demo`),
 or over saved captures (`playhead view`).
 
-Each builds the same `Dashboard` around a Tracker. What differs is who feeds it: mitmproxy's
-thread (the ProxyRunner), the simulated player through a sink-mode proxy, or a loader thread
-reading files. All three go through `Tracker.feed`, so the dashboard sees the same thing in each.
+Each builds the same `Dashboard` around a Tracker. What differs is who feeds it: the pipe from
+the proxy's own process (a ProxyProcess: mitmproxy runs in a child, SPEC §2), the simulated
+player through a sink-mode ProxyProcess, or a loader thread reading files. All three go through
+`Tracker.feed`, so the dashboard sees the same thing in each.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class DashboardLog(io.TextIOBase):
 
 
 class _Terminal:
-    """Ends the app like `q` on SIGTERM, and when its terminal goes away: SIGHUP (a closed tmux
+    """Ends the app like `q` on SIGTERM and SIGINT (a `kill -INT`: in the app's raw terminal
+    Ctrl-C is a key, which quits too), and when its terminal goes away: SIGHUP (a closed tmux
     window, an ssh drop), or the terminal hung up or gone bad under it (poll says HUP/ERR; a read
     would say EOF or EIO). Without this the app ran on at 92 % CPU, its input thread spinning on
     EOF, and the proxy with it. The proxy then stops like after `q`: the report and the
@@ -63,7 +65,7 @@ class _Terminal:
         self._previous: dict = {}
 
     def __enter__(self) -> _Terminal:
-        for sig, gone in ((signal.SIGTERM, False), (signal.SIGHUP, True)):
+        for sig, gone in ((signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGHUP, True)):
             self._previous[sig] = signal.signal(sig, lambda *_, gone=gone: self._end(gone))
         threading.Thread(target=self._poll, name="playhead-terminal", daemon=True).start()
         return self
@@ -118,18 +120,36 @@ def _serve(app: Dashboard, runner) -> int:
 
 
 def _watch(runner) -> Callable[[Dashboard], None]:
-    """A loader for live runs: tell the user if the proxy thread dies under the dashboard."""
+    """A loader for live runs: tell the user if the proxy dies under the dashboard (what it
+    sent stays, and the report is still written on quit)."""
     from textual.worker import get_current_worker
 
     def watch(app: Dashboard) -> None:
         worker = get_current_worker()
         while not worker.is_cancelled and runner.running:
-            time.sleep(0.5)
-        if not worker.is_cancelled:
-            app.call_from_thread(app.notify, "the proxy stopped: no more calls will arrive",
-                                 severity="error", markup=False, timeout=30)
+            time.sleep(0.2)
+        if not worker.is_cancelled and app.is_running:
+            why = runner.error or "it ended"
+            app.call_from_thread(app.notify, f"proxy stopped: {why}; no more calls will arrive, and what "
+                                 "arrived stays (q writes the report)", severity="error", markup=False, timeout=60)
 
     return watch
+
+
+def _until_cancelled(stop: Callable[[], None]) -> None:
+    """On a loader's worker thread: call `stop` once the app ends. The app's event loop waits
+    for its worker threads as it closes, so a loader that played on after `q` held the
+    terminal until the demo's players were done: 4-13 s."""
+    from textual.worker import get_current_worker
+
+    worker = get_current_worker()
+
+    def poll() -> None:
+        while not worker.is_cancelled and worker.state.name in ("PENDING", "RUNNING"):
+            time.sleep(0.05)
+        stop()
+
+    threading.Thread(target=poll, name="playhead-loader-stop", daemon=True).start()
 
 
 def _origin(runner, demo: bool = False) -> Origin:
@@ -139,7 +159,7 @@ def _origin(runner, demo: bool = False) -> Origin:
 
 
 def run_live(args: argparse.Namespace, runner) -> int:
-    """`playhead proxy` with the dashboard: `runner` is a ProxyRunner, not started yet."""
+    """`playhead proxy` with the dashboard: `runner` is a ProxyProcess, not started yet."""
     from ..cli.checklists import panel_names
     from ..proxy.runner import ProxyError
 
@@ -151,8 +171,7 @@ def run_live(args: argparse.Namespace, runner) -> int:
     except ProxyError as exc:
         print(f"playhead: {exc}", file=sys.stderr)
         return 2  # unusable setup (a taken port), not "errors found"
-    app = Dashboard(runner.tracker, _origin(runner), loader=_watch(runner), watch=runner.addon.api_source.watch,
-                    panel=panel)
+    app = Dashboard(runner.tracker, _origin(runner), loader=_watch(runner), watch=runner.watch, panel=panel)
     log.app = app
     return _serve(app, runner)
 
@@ -163,7 +182,7 @@ def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
     from ..cli import UsageError
     from ..cli.check import load_schemas, tracker_config
     from ..cli.checklists import checked_checklist_dirs, panel_names
-    from ..proxy.runner import ProxyRunner
+    from ..proxy.process import ProxyProcess
     from ..simulate import ALL_SCENARIOS as SCENARIOS, Player
 
     names = list(dict.fromkeys(args.scenario)) or list(SCENARIOS)
@@ -177,7 +196,7 @@ def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
     panel = panel_names(args)
     tracker = Tracker(schemas=load_schemas(args.schemas), config=tracker_config(args))
     log = DashboardLog()
-    runner = ProxyRunner(listen_host=args.listen_host, port=args.port, sink=True, record=args.record,
+    runner = ProxyProcess(listen_host=args.listen_host, port=args.port, sink=True, record=args.record,
                          report=args.report, tracker=tracker, log=log,
                          checklists=checked_checklist_dirs(args))
     runner.start()
@@ -196,12 +215,12 @@ def demo_app(args: argparse.Namespace) -> tuple[Dashboard, object, object]:
             f"are playing through the proxy at {args.speed:g}× speed. Red sessions have errors: "
             "pick one, and read the findings on the right (the box under them says how to fix it).",
             title="playhead demo", markup=False, timeout=20)
+        _until_cancelled(player.stop)
         results = player.play_many(scenarios, concurrency=len(scenarios))
         if app.is_running and not any(r.interrupted for r in results):
             app.call_from_thread(app.notify, "demo finished: every scenario has played", markup=False, timeout=8)
 
-    app = Dashboard(tracker, _origin(runner, demo=True), loader=play, watch=runner.addon.api_source.watch,
-                    panel=panel)
+    app = Dashboard(tracker, _origin(runner, demo=True), loader=play, watch=runner.watch, panel=panel)
     log.app = app
     return app, runner, player
 

@@ -98,18 +98,23 @@ def check_listen(args: argparse.Namespace, what: str) -> None:
 
 
 def _runner(args: argparse.Namespace):
-    """The ProxyRunner for these flags (not started). UsageError for unusable schemas or hosts."""
+    """The proxy for these flags (not started): headless, a ProxyRunner in this process; under
+    the dashboard, a ProxyProcess (mitmproxy in a child process, SPEC §2). UsageError for
+    unusable schemas or hosts."""
     from ..core.schemas import SchemaLoadError
     from ..proxy.capture import HostFilter
     from .checklists import checked_checklist_dirs
-    from ..proxy.runner import ProxyRunner
 
+    if args.headless:
+        from ..proxy.runner import ProxyRunner as proxy_class
+    else:
+        from ..proxy.process import ProxyProcess as proxy_class  # type: ignore[assignment]
     try:
         HostFilter(args.hosts)
     except ValueError as exc:
         raise UsageError(f"--host: {exc}") from None
     try:
-        return ProxyRunner(listen_host=args.listen_host, port=args.port, sink=args.sink,
+        return proxy_class(listen_host=args.listen_host, port=args.port, sink=args.sink,
                            record=args.record, report=args.report, schemas=args.schemas,
                            hosts=args.hosts, config=tracker_config(args), log=sys.stderr,
                            options={"playhead_sink_org": args.sink_org},
@@ -175,7 +180,7 @@ def stop_and_summarise(runner) -> int:
         runner.stop()
     except ProxyError as exc:
         print(f"playhead: {exc}", file=sys.stderr)
-        return 2 if runner.addon.report_error else 1
+        return 2 if runner.report_error else 1
     print(_summary(runner), file=sys.stderr)
     return 0
 

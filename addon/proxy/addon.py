@@ -254,6 +254,10 @@ class PlayheadAddon:
             self._record_behind = True  # said once: every call after it would say the same
             self._internal_error(f"recording to {self.recording.path}", RuntimeError(
                 "the writer fell behind; calls are checked but not recorded until it catches up"), flow)
+        self._check(call, flow)
+
+    def _check(self, call: Call, flow: http.HTTPFlow) -> None:
+        """The recorded call goes to the engine; its findings are logged and marked on flows."""
         try:
             update = self.tracker.feed(call)
             self._remember(call, flow)
@@ -394,7 +398,7 @@ class PlayheadAddon:
         """A failure inside playhead: an `internal-error` finding in the tracker, a warning in
         the log (always: it is a failure, not a finding about the device), never a lost flow."""
         found = self.tracker.internal_error(
-            f"{what} failed: {type(exc).__name__}: {exc}"[:300] + f" ({_where(flow)})").findings
+            f"{what} failed: {type(exc).__name__}: {exc}"[:300] + f" ({where(flow)})").findings
         internal_logger.warning(f"playhead: {finding_text(found[0])}", exc_info=exc)
         try:
             self._mark(found, flow, None)
@@ -402,7 +406,7 @@ class PlayheadAddon:
             internal_logger.debug("playhead: could not mark the flow", exc_info=True)
 
 
-def _where(flow: http.HTTPFlow | None) -> str:
+def where(flow: http.HTTPFlow | None) -> str:
     if flow is None:
         return "no flow"
     return f"{flow.request.method} {flow.request.pretty_url}"[:200]

@@ -46,14 +46,14 @@ class ProxyError(Exception):
     """The proxy could not start (port taken, bad option) or stop cleanly; one line."""
 
 
-class ProxyRunner:
-    """mitmproxy + playhead in a background thread.
+class ProxySettings:
+    """What a proxy is asked to be, shared by ProxyRunner and the dashboard's ProxyProcess.
 
-    `schemas`: folders of extra JSON Schemas and `config` (thresholds, the memory cap): the runner
-    builds the tracker with them; or pass a ready `tracker` instead. `options`: further mitmproxy options by name
-    (`confdir`, `ssl_insecure`, `hardump`, `mode` ...). `log`: a stream for mitmproxy's own
-    warnings and errors once listening (TLS handshakes a device refused, unreachable upstreams);
-    None keeps them quiet (the dashboard).
+    `schemas`: folders of extra JSON Schemas and `config` (thresholds, the memory cap): the proxy
+    builds the tracker with them; or pass a ready `tracker` instead. `options`: further mitmproxy
+    options by name (`confdir`, `ssl_insecure`, `hardump`, `mode` ...). `log`: a stream for
+    mitmproxy's own warnings and errors once listening (TLS handshakes a device refused,
+    unreachable upstreams); None keeps them quiet.
     """
 
     def __init__(
@@ -88,8 +88,19 @@ class ProxyRunner:
         self.log = log
         self.api_port = api_port  # None: the API only through the proxy (http://playhead.api/)
         self.checklists = [str(c) for c in checklists]
-        self.addon = PlayheadAddon(self.tracker)
         self.listen_address: tuple[str, int] | None = None
+
+
+class ProxyRunner(ProxySettings):
+    """mitmproxy + playhead in a background thread. The arguments are ProxySettings'; `addon`
+    replaces playhead's own (the dashboard's proxy process relays calls instead, relay.py), and
+    the runner's tracker is then the addon's."""
+
+    def __init__(self, *args: Any, addon: PlayheadAddon | None = None, **kwargs: Any) -> None:
+        if addon is not None:
+            kwargs["tracker"] = addon.tracker
+        super().__init__(*args, **kwargs)
+        self.addon = addon if addon is not None else PlayheadAddon(self.tracker)
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: str | None = None
@@ -106,6 +117,22 @@ class ProxyRunner:
         """Where --api-port answers (the real port when 0 was asked for), once running."""
         server = self.addon.api_server
         return server.address if server is not None else None
+
+    @property
+    def report_error(self) -> str | None:
+        """Why the report could not be written at the end, if so (one line)."""
+        return self.addon.report_error
+
+    @property
+    def watch(self):
+        """The checklists the API evaluates, following the tracker (the dashboard's panel)."""
+        return self.addon.api_source.watch
+
+    def call_soon(self, callback) -> None:
+        """Run `callback` on the proxy's event loop, in order with the flows' hooks."""
+        master = self._master
+        if master is not None:
+            master.event_loop.call_soon_threadsafe(callback)
 
     @property
     def running(self) -> bool:

@@ -2,8 +2,10 @@
 
 Both proxies run as their own processes in front of the same local upstream (201 + Location,
 then 204, HTTP/1.1 keep-alive on 127.0.0.1). One client sends the same Media Collection API calls
-over one keep-alive connection: sessions of 100 events (a sessionStart, then pings 10 s apart in
-ts), COUNT requests per round after a warm-up, rounds interleaved so both see the same machine.
+over one keep-alive connection: a realistic mix (`Load`: the simulator's VOD with pre-, mid- and
+post-roll ads and pauses, a live stream with chapters, and Adobe's two documented timelines, one
+session after another, their time compressed; about half the calls are pings), COUNT requests
+per round after a warm-up, rounds interleaved so both see the same machine.
 Prints requests/s and median latency per proxy and the ratios (goal: ≥ 0.9 × the requests/s,
 ≤ 1.1 × the median latency). A third playhead runs with `--api-port` while a client polls its
 automation API's `/v1/sessions` at 10 Hz during its rounds: the API must cost no more than the
@@ -29,15 +31,18 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 
 from goals import goal  # noqa: E402
-from support_proxy import MITMDUMP, TIMEOUT, session_start_body, spawn, stop_process  # noqa: E402
+from support_proxy import MITMDUMP, TIMEOUT, spawn, stop_process  # noqa: E402
 
-SESSION_LENGTH = 100
+from playhead.simulate import SCENARIOS, Step, build_body  # noqa: E402
+
+MIX = ("vod-clean", "live-chapters", "adobe-timeline-1", "adobe-timeline-3")  # Media Collection, no defects
 WARMUP = 200
 POLLED = "playhead + API 10 Hz"
 POLL_INTERVAL = 0.1  # seconds: an automation client asking for the sessions ten times a second
@@ -101,6 +106,13 @@ def start(command: list[str], env: dict[str, str]):
     raise SystemExit(f"{command[0]} did not start listening:\n{out.rest(1)}\n{err.rest(1)}")
 
 
+def mixed_steps() -> Iterator[Step]:
+    """The steps of the MIX sessions, one session after another, for ever."""
+    while True:
+        for name in MIX:
+            yield from SCENARIOS[name].steps
+
+
 class Load:
     """The client: one keep-alive connection through the proxy, API calls in session order."""
 
@@ -108,19 +120,18 @@ class Load:
         self.conn = http.client.HTTPConnection("127.0.0.1", proxy_port, timeout=TIMEOUT)
         self.base = upstream_url
         self.sid: str | None = None
-        self.n = 0
-        self.ts = int(time.time() * 1000)
+        self.ts = int(time.time() * 1000)  # the current session's start
+        self._steps = mixed_steps()
 
     def one(self) -> float:
         """Send the next call; its latency in seconds."""
-        if self.n % SESSION_LENGTH == 0:
+        step = next(self._steps)
+        if step.endpoint == "sessions":
             self.ts = int(time.time() * 1000)
-            url, body = f"{self.base}/api/v1/sessions", session_start_body(self.ts)
+            url = f"{self.base}/api/v1/sessions"
         else:
-            self.ts += 10_000
             url = f"{self.base}/api/v1/sessions/{self.sid}/events"
-            body = json.dumps({"playerTime": {"playhead": (self.n % SESSION_LENGTH) * 10, "ts": self.ts},
-                               "eventType": "ping"}).encode()
+        body = json.dumps(build_body(step, self.ts), separators=(",", ":")).encode()
         began = time.perf_counter()
         self.conn.request("POST", url, body=body, headers={"Content-Type": "application/json"})
         response = self.conn.getresponse()
@@ -130,7 +141,6 @@ class Load:
             self.sid = response.headers["Location"].rsplit("/", 1)[-1]
         elif response.status != 204:
             raise SystemExit(f"unexpected answer {response.status}")
-        self.n += 1
         return latency
 
     def round(self, count: int, pid: int) -> tuple[float, float, float | None]:
@@ -203,7 +213,7 @@ def main() -> int:
                 listening[name] = time.perf_counter() - began
                 running[name] = (proc, Load(port, f"http://127.0.0.1:{upstream_port}"))
             for proc, load in running.values():
-                load.round(WARMUP, proc.pid)
+                load.round(min(WARMUP, args.count), proc.pid)
             results: dict[str, list[tuple[float, float, float | None]]] = {name: [] for name in running}
             polls = 0
             for _ in range(args.rounds):
@@ -226,7 +236,8 @@ def main() -> int:
                 finally:
                     stop_process(proc)
 
-    print(f"{args.count} requests x {args.rounds} rounds, one keep-alive connection, loopback upstream")
+    print(f"{args.count} requests x {args.rounds} rounds, one keep-alive connection, loopback upstream; "
+          f"the sessions of {', '.join(MIX)} in turn")
     summary = {}
     for name, rounds in results.items():
         rate = statistics.median(r[0] for r in rounds)
