@@ -21,6 +21,7 @@ BENCH = Path(__file__).parent / "bench"
 @pytest.mark.parametrize("script, args, goals", [
     ("bench_bomb.py", ["--inflated-mib", "16"], 2),
     ("bench_soak.py", ["--sessions", "300", "--every", "100"], 1),
+    ("bench_check.py", ["--calls", "300", "--runs", "1", "--check-runs", "1"], 5),
 ])
 def test_bench_runs_on_tiny_inputs_and_prints_its_goal_lines(tmp_path, script, args, goals):
     done = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True,
