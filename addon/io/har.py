@@ -307,7 +307,7 @@ def _post_data(text: Any, encoding: Any, params: Any, headers: Headers, source: 
         return None
     if not body:
         return body
-    return _decompress(body, header(headers, "content-encoding"), f"{source}: request", capture)
+    return _decompress(body, headers, f"{source}: request", capture)
 
 
 def _response(
@@ -322,9 +322,7 @@ def _response(
         text, encoding, size = content
         if isinstance(text, str):
             body = _text_bytes(text, encoding, f"{source}: response body", capture)
-            body = _decompress(
-                body, header(response_headers, "content-encoding"), f"{source}: response", capture
-            )
+            body = _decompress(body, response_headers, f"{source}: response", capture)
         elif size == 0:
             body = b""
     return status, response_headers, body
@@ -355,6 +353,9 @@ def _text_bytes(text: str, encoding: Any, what: str, capture: Capture) -> bytes:
         return text.encode("utf-8", "surrogatepass")
 
 
+_JSON_STARTS = (b"{", b"[")  # neither a gzip nor a zlib header's first byte
+
+
 def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
@@ -374,9 +375,12 @@ def _looks_compressed(data: bytes, coding: str) -> bool:
     return not _is_utf8(data)
 
 
-def _decompress(data: bytes, content_encoding: str | None, what: str, capture: Capture) -> bytes:
+def _decompress(data: bytes, headers: Headers | None, what: str, capture: Capture) -> bytes:
     """Undo Content-Encoding when the bytes are really still compressed (see module notes)."""
-    if not content_encoding or not data:
+    if not data or (data[:1] in _JSON_STARTS and data.isascii()):
+        return data  # ASCII JSON, as most bodies are: no coding's output looks so; no header read
+    content_encoding = header(headers, "content-encoding")
+    if not content_encoding:
         return data
     for coding in reversed(inflate.codings(content_encoding)):  # the last applied is undone first
         if coding == "identity":
