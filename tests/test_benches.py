@@ -25,6 +25,7 @@ BENCH = Path(__file__).parent / "bench"
     ("bench_proxy.py", ["--count", "40", "--rounds", "1"], 4),
     ("bench_dashboard.py", ["--count", "40", "--rounds", "1", "--seconds", "2", "--live-rounds", "1",
                             "--fluid-calls", "1000", "--demo-plays", "1"], 8),
+    ("bench_check.py", ["--calls", "300", "--runs", "1", "--check-runs", "1"], 5),
 ])
 def test_bench_runs_on_tiny_inputs_and_prints_its_goal_lines(tmp_path, script, args, goals):
     done = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True,

@@ -14,6 +14,11 @@ Exporters and their habits this reader is built around:
 - Some tools (Reqable; the HAR 1.3 draft) put binary request bodies in `postData` as base64 with
   `"encoding": "base64"`, which HAR 1.2 only defines for `content`.
 
+Two ways to read one file: msgspec decodes the entries into Structs of only the fields read here
+(har_typed.py: most of a HAR is timings, cookies and sizes nobody reads), and a file with shapes
+those do not describe is read whole as plain JSON values by orjson (or `json`, which explains
+what orjson refuses). Both end in the same `_call`, so an entry reads the same either way.
+
 Choices, so the engine can tell "not captured" from "empty":
 - Pseudo-headers are not headers: they are dropped from the header tuples (method, URL and status
   are fields already); `:scheme` and `:authority` rebuild the URL when an exporter wrote a path.
@@ -49,6 +54,7 @@ from playhead.core.call import Call, Headers, header
 from playhead.core.config import Config
 from playhead.core.inflate import is_zlib
 from playhead.core.protocols import might_be_api
+from playhead.io import har_typed as typed
 from playhead.io.reader import Capture, CaptureError, open_binary
 
 BODY_LIMIT = Config().body_limit  # a compressed body is inflated just past what the engine parses
@@ -66,15 +72,25 @@ def read_har(path: str | os.PathLike[str]) -> Capture:
         except OSError as e:
             raise CaptureError(f"{path}: cannot read ({e.strerror or e})") from None
     entries = _entries(path, data)
-    return Capture(path, "har", lambda capture: _calls(path, entries, capture))
+    return Capture(path, "har", lambda capture: calls(path, entries, capture))
 
 
 def _entries(path: str, data: bytes) -> list[Any]:
-    def not_har(why: str) -> CaptureError:
-        return CaptureError(f"{path}: not a HAR file ({why})")
-
+    """The entries, decoded into Structs of only the fields read (har_typed.py) or, when the file
+    has shapes those do not describe, as plain JSON values."""
     if is_zlib(data):
-        data = _unzhar(path, data, not_har)
+        data = _unzhar(path, data, _not_har(path))
+    entries = typed.entries(data)
+    return entries if entries is not None else plain_entries(path, data)
+
+
+def _not_har(path: str) -> Callable[[str], CaptureError]:
+    return lambda why: CaptureError(f"{path}: not a HAR file ({why})")
+
+
+def plain_entries(path: str, data: bytes | bytearray) -> list[Any]:
+    """The entries as plain JSON values (the tolerant path), or CaptureError saying why not."""
+    not_har = _not_har(path)
     try:
         doc = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))  # Fiddler and others write a BOM
     except orjson.JSONDecodeError:
@@ -122,15 +138,18 @@ def _parse_slowly(data: bytes | bytearray, not_har: Callable[[str], CaptureError
         raise not_har("JSON holds a number too long to read") from None
 
 
-def _calls(path: str, entries: list[Any], capture: Capture) -> Generator[Call, None, None]:
+def calls(path: str, entries: list[Any], capture: Capture) -> Generator[Call, None, None]:
+    """The Calls of the entries (Structs or plain values), each entry dropped once read."""
+    read = _typed_call if entries and isinstance(entries[0], typed.Entry) else _entry_call
     for i, entry in enumerate(entries):
         entries[i] = None  # the parsed entry is garbage once read: its memory serves the next calls
-        call = _entry_call(entry, f"{path}#{i + 1}", capture)
+        call = read(entry, f"{path}#{i + 1}", capture)
         if call is not None:
             yield call
 
 
 def _entry_call(entry: Any, source: str, capture: Capture) -> Call | None:
+    """A Call from an entry as plain JSON values, whatever their shapes (the tolerant path)."""
     if not isinstance(entry, dict):
         capture.skip(f"{source}: entry skipped: not an object")
         return None
@@ -139,26 +158,84 @@ def _entry_call(entry: Any, source: str, capture: Capture) -> Call | None:
         capture.skip(f"{source}: entry skipped: no request")
         return None
     method, url = request.get("method"), request.get("url")
+    if not _wanted(method, url, source, capture):
+        return None
+    post = request.get("postData")
+    if not isinstance(post, dict):
+        post = _NO_POST
+    response = entry.get("response")
+    if not isinstance(response, dict):
+        response = _NO_RESPONSE
+    content = response.get("content")
+    if not isinstance(content, dict):
+        content = _NO_CONTENT
+    return _call(
+        method, url, _headers(request.get("headers")),
+        (post.get("text"), post.get("encoding"), post.get("params")),
+        response.get("status"), _headers(response.get("headers"))[0],
+        (content.get("text"), content.get("encoding"), content.get("size")) if content else None,
+        entry.get("startedDateTime"), source, capture)
+
+
+_NO_POST: dict[str, Any] = {}  # shared, never written: what a missing or odd postData reads as
+_NO_RESPONSE: dict[str, Any] = {}
+_NO_CONTENT: dict[str, Any] = {}
+
+
+def _typed_call(entry: typed.Entry, source: str, capture: Capture) -> Call | None:
+    """A Call from an entry msgspec decoded (the same reading as `_entry_call`: only the shapes
+    differ, and a shape the Structs do not describe never gets here)."""
+    request = entry.request
+    if request is None:
+        capture.skip(f"{source}: entry skipped: no request")
+        return None
+    method, url = request.method, request.url
+    if not _wanted(method, url, source, capture):
+        return None
+    post = request.postData
+    response = entry.response
+    content = response.content if response is not None else None
+    return _call(
+        method, url,
+        _pairs([(h.name, h.value) for h in request.headers]) if request.headers is not None else _NONE,
+        (post.text, post.encoding, post.params and [{"name": p.name, "value": p.value} for p in post.params])
+        if post is not None else (None, None, None),
+        response.status if response is not None else None,
+        _pairs([(h.name, h.value) for h in response.headers])[0]
+        if response is not None and response.headers is not None else (),
+        (content.text, content.encoding, content.size) if content is not None else None,
+        entry.startedDateTime, source, capture)
+
+
+def _wanted(method: Any, url: Any, source: str, capture: Capture) -> bool:
+    """Whether an entry may be an API call, its request having a method and a URL; counted and
+    skipped (said why when it is malformed) if not."""
     if not isinstance(method, str) or not method or not isinstance(url, str) or not url:
         capture.skip(f"{source}: entry skipped: request has no method or url")
-        return None
+        return False
     if not might_be_api(url):  # a page's images and scripts: counted, never decoded
         capture.skip()
-        return None
-    request_headers, pseudo = _headers(request.get("headers"))
-    url = _absolute(url, pseudo, request_headers)
-    request_body = _post_data(request.get("postData"), request_headers, source, capture)
+        return False
+    return True
 
-    status, response_headers, response_body = _response(entry.get("response"), source, capture)
+
+def _call(method: str, url: str, request_headers: tuple[Headers, dict[str, str]],
+          post: tuple[Any, Any, Any], status: Any, response_headers: Headers,
+          content: tuple[Any, Any, Any] | None, started: Any, source: str, capture: Capture) -> Call:
+    """The Call of one wanted entry's fields (post and content: text, encoding and params or size)."""
+    headers, pseudo = request_headers
+    url = _absolute(url, pseudo, headers)
+    request_body = _post_data(*post, headers, source, capture)
+    status, answer_headers, response_body = _response(status, response_headers, content, source, capture)
     return Call(
         method=method.upper(),
         url=url,
         request_body=request_body,
         status=status,
-        request_headers=request_headers,
-        response_headers=response_headers,
+        request_headers=headers,
+        response_headers=answer_headers,
         response_body=response_body,
-        time=_started(entry.get("startedDateTime"), source, capture),
+        time=_started(started, source, capture),
         source=source,
     )
 
@@ -166,24 +243,26 @@ def _entry_call(entry: Any, source: str, capture: Capture) -> Call | None:
 def _headers(value: Any) -> tuple[Headers, dict[str, str]]:
     """(headers, pseudo-headers) from a HAR header list; items that are not name/value skipped."""
     if not isinstance(value, list):
-        return (), _NO_PSEUDO
-    try:  # the usual list of {"name": str, "value": str}, no pseudo-headers: read in one go
+        return _NONE
+    try:  # the usual list of {"name": str, "value": str}: read in one go
         pairs = [(item["name"], item["value"]) for item in value]
     except (TypeError, KeyError, IndexError):
-        pass
-    else:
-        for name, val in pairs:
-            if type(name) is not str or type(val) is not str or not name or name[0] == ":":
-                break
-        else:
-            return tuple(pairs), _NO_PSEUDO
+        pairs = [(item["name"], item["value"]) for item in value
+                 if isinstance(item, dict) and "name" in item and "value" in item]
+    return _pairs(pairs)
+
+
+def _pairs(pairs: list[tuple[Any, Any]]) -> tuple[Headers, dict[str, str]]:
+    """(headers, pseudo-headers) of (name, value) pairs: names not strings or empty and null
+    values skipped, other values as text."""
+    for name, val in pairs:
+        if type(name) is not str or type(val) is not str or not name or name[0] == ":":
+            break
+    else:  # the usual headers, no pseudo-headers
+        return tuple(pairs), _NO_PSEUDO
     headers: list[tuple[str, str]] = []
     pseudo = _NO_PSEUDO
-    for item in value:
-        try:
-            name, val = item["name"], item["value"]
-        except (TypeError, KeyError, IndexError):  # not an object, or not name/value
-            continue
+    for name, val in pairs:
         if type(name) is not str or not name or val is None:
             continue
         if type(val) is not str:
@@ -198,6 +277,7 @@ def _headers(value: Any) -> tuple[Headers, dict[str, str]]:
 
 
 _NO_PSEUDO: dict[str, str] = {}  # shared, never written: most exporters write no pseudo-headers
+_NONE: tuple[Headers, dict[str, str]] = ((), _NO_PSEUDO)
 
 
 def _absolute(url: str, pseudo: dict[str, str], headers: Headers) -> str:
@@ -215,47 +295,35 @@ def _absolute(url: str, pseudo: dict[str, str], headers: Headers) -> str:
     return f"{scheme}://{authority}{url if url.startswith('/') else '/' + url}"
 
 
-def _post_data(post: Any, headers: Headers, source: str, capture: Capture) -> bytes | None:
-    if not isinstance(post, dict):
-        return None
-    text = post.get("text")
+def _post_data(text: Any, encoding: Any, params: Any, headers: Headers, source: str,
+               capture: Capture) -> bytes | None:
     if isinstance(text, str):
-        body = _text_bytes(text, post.get("encoding"), f"{source}: request body", capture)
-    elif isinstance(post.get("params"), list):
+        body = _text_bytes(text, encoding, f"{source}: request body", capture)
+    elif isinstance(params, list):
         # Form posts may come as params only (HAR 1.2 allows text or params).
-        pairs = [
-            (p.get("name", ""), p.get("value", ""))
-            for p in post["params"]
-            if isinstance(p, dict)
-        ]
+        pairs = [(p.get("name", ""), p.get("value", "")) for p in params if isinstance(p, dict)]
         body = urlencode(pairs).encode()
     else:
         return None
     if not body:
         return body
-    return _decompress(body, header(headers, "content-encoding"), f"{source}: request", capture)
+    return _decompress(body, headers, f"{source}: request", capture)
 
 
 def _response(
-    response: Any, source: str, capture: Capture
+    status: Any, headers: Headers, content: tuple[Any, Any, Any] | None, source: str, capture: Capture
 ) -> tuple[int | None, Headers | None, bytes | None]:
-    if not isinstance(response, dict):
-        return None, None, None
-    status = _status(response.get("status"))
+    status = _status(status)
     if status is None:
         return None, None, None
-    headers, _ = _headers(response.get("headers"))
-    response_headers = headers if headers else None
-    content = response.get("content")
+    response_headers = headers or None
     body: bytes | None = None
-    if isinstance(content, dict):
-        text = content.get("text")
+    if content is not None:
+        text, encoding, size = content
         if isinstance(text, str):
-            body = _text_bytes(text, content.get("encoding"), f"{source}: response body", capture)
-            body = _decompress(
-                body, header(response_headers, "content-encoding"), f"{source}: response", capture
-            )
-        elif content.get("size") == 0:
+            body = _text_bytes(text, encoding, f"{source}: response body", capture)
+            body = _decompress(body, response_headers, f"{source}: response", capture)
+        elif size == 0:
             body = b""
     return status, response_headers, body
 
@@ -285,6 +353,9 @@ def _text_bytes(text: str, encoding: Any, what: str, capture: Capture) -> bytes:
         return text.encode("utf-8", "surrogatepass")
 
 
+_JSON_STARTS = (b"{", b"[")  # neither a gzip nor a zlib header's first byte
+
+
 def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
@@ -304,9 +375,12 @@ def _looks_compressed(data: bytes, coding: str) -> bool:
     return not _is_utf8(data)
 
 
-def _decompress(data: bytes, content_encoding: str | None, what: str, capture: Capture) -> bytes:
+def _decompress(data: bytes, headers: Headers | None, what: str, capture: Capture) -> bytes:
     """Undo Content-Encoding when the bytes are really still compressed (see module notes)."""
-    if not content_encoding or not data:
+    if not data or (data[:1] in _JSON_STARTS and data.isascii()):
+        return data  # ASCII JSON, as most bodies are: no coding's output looks so; no header read
+    content_encoding = header(headers, "content-encoding")
+    if not content_encoding:
         return data
     for coding in reversed(inflate.codings(content_encoding)):  # the last applied is undone first
         if coding == "identity":
