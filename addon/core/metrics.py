@@ -73,36 +73,43 @@ METRIC_LABELS: Final[dict[str, str]] = {
     "playerStates": "player states set",
 }
 
-# What the player is doing between two events: the duration each one accumulates into.
-_CONTENT: Final = "content"
-_AD: Final = "ad"
-_PAUSE: Final = "pause"
-_BUFFER: Final = "buffer"
+# What the player is doing between two events: the slot of milliseconds each one accumulates into.
+_CONTENT: Final = "content_ms"
+_AD: Final = "ad_ms"
+_PAUSE: Final = "pause_ms"
+_BUFFER: Final = "buffer_ms"
 _NOTHING: Final = ""  # starting, between ads, idle, closed: no time is counted
 
-_COUNTED: Final = {  # event type -> the count it adds one to
-    v.AD_BREAK_START: "adBreaks",
-    v.CHAPTER_START: "chapterStarts",
-    v.PAUSE_START: "pauseEvents",
-    v.BUFFER_START: "bufferEvents",
-    v.BITRATE_CHANGE: "bitrateChanges",
-    v.ERROR: "errorEvents",
+_COUNTED: Final = {  # event type -> the count (a slot) it adds one to
+    v.AD_BREAK_START: "ad_breaks",
+    v.CHAPTER_START: "chapter_starts",
+    v.PAUSE_START: "pause_events",
+    v.BUFFER_START: "buffer_events",
+    v.BITRATE_CHANGE: "bitrate_changes",
+    v.ERROR: "error_events",
 }
 
 
 class Tally:
     """One session's running metrics: counts, milliseconds per playback state, and the little state
-    that decides where the next interval goes. A few attribute updates per event."""
+    that decides where the next interval goes. A few attribute updates per event.
 
-    __slots__ = ("counts", "spent", "states", "started", "start_ts", "first_frame_ts", "last_ts",
-                 "playing", "waiting", "in_break", "ad_open", "chapter_open", "closed", "bad_clock",
-                 "content_started", "completed")
+    Every session carries one, summarised ones too, so it is kept small: plain slots (small ints
+    are shared), and the set of player states only once a state arrives. With dicts of counts and
+    of milliseconds it took 840 bytes a session, which a soak of 50,000 one-call sessions showed
+    as +160 MiB (bench_soak)."""
+
+    __slots__ = (*_COUNTED.values(), "ad_starts", "ad_completes", "chapter_completes",
+                 _CONTENT, _AD, _PAUSE, _BUFFER, "states", "started", "start_ts", "first_frame_ts",
+                 "last_ts", "playing", "waiting", "in_break", "ad_open", "chapter_open", "closed",
+                 "bad_clock", "content_started", "completed")
 
     def __init__(self) -> None:
-        self.counts: dict[str, int] = dict.fromkeys(
-            [*_COUNTED.values(), "adStarts", "adCompletes", "chapterCompletes"], 0)
-        self.spent: dict[str, int] = {_CONTENT: 0, _AD: 0, _PAUSE: 0, _BUFFER: 0, _NOTHING: 0}
-        self.states: set[str] = set()
+        self.ad_breaks = self.chapter_starts = self.pause_events = self.buffer_events = 0
+        self.bitrate_changes = self.error_events = 0
+        self.ad_starts = self.ad_completes = self.chapter_completes = 0
+        self.content_ms = self.ad_ms = self.pause_ms = self.buffer_ms = 0
+        self.states: set[str] | None = None
         self.started = False
         self.start_ts: int | None = None
         self.first_frame_ts: int | None = None
@@ -135,14 +142,16 @@ class Tally:
         if ts is not None:
             last = self.last_ts
             if last is not None and ts > last:
-                self.spent[self._mode()] += ts - last
+                mode = self._mode()
+                if mode:
+                    setattr(self, mode, getattr(self, mode) + ts - last)
             if last is None or ts > last:
                 self.last_ts = ts
         if kind == v.PING or kind is None:
             return
         counted = _COUNTED.get(kind)
         if counted is not None:
-            self.counts[counted] += 1
+            setattr(self, counted, getattr(self, counted) + 1)
         if kind == v.SESSION_START:
             self.started = True
             self.start_ts = ts
@@ -157,23 +166,27 @@ class Tally:
             self.in_break, self.ad_open = True, False
         elif kind == v.AD_START:
             if self.in_break:  # Adobe drops an ad outside a break: it never counts
-                self.counts["adStarts"] += 1
+                self.ad_starts += 1
                 self.ad_open, self.waiting = True, _NOTHING
                 self._first_frame(ts)
         elif kind in (v.AD_COMPLETE, v.AD_SKIP):
             if self.ad_open and kind == v.AD_COMPLETE:
-                self.counts["adCompletes"] += 1
+                self.ad_completes += 1
             self.ad_open = False
         elif kind == v.CHAPTER_START:
             self.chapter_open = True
         elif kind in (v.CHAPTER_COMPLETE, v.CHAPTER_SKIP):
             if self.chapter_open and kind == v.CHAPTER_COMPLETE:
-                self.counts["chapterCompletes"] += 1
+                self.chapter_completes += 1
             self.chapter_open = False
         elif kind == v.AD_BREAK_COMPLETE:
             self.in_break = self.ad_open = False
         elif kind in (v.STATE_START, v.STATES_UPDATE):
-            self.states.update(s for s in details.get(v.STATES_STARTED, ()) if isinstance(s, str))
+            started = [s for s in details.get(v.STATES_STARTED, ()) if isinstance(s, str)]
+            if started:
+                if self.states is None:
+                    self.states = set()
+                self.states.update(started)
         elif kind in v.CLOSERS:
             self.closed = True
             self.completed = kind == v.SESSION_COMPLETE
@@ -185,10 +198,9 @@ class Tally:
     def as_dict(self) -> dict[str, Metric]:
         """Counts as ints; durations in seconds, None when the session's clock cannot be trusted
         (`timeToStart` also None until something played)."""
-        counts = self.counts
 
-        def seconds(*modes: str) -> float | None:
-            return None if self.bad_clock else round(sum(self.spent[m] for m in modes) / 1000, 3)
+        def seconds(ms: int) -> float | None:
+            return None if self.bad_clock else round(ms / 1000, 3)
 
         to_start = (None if self.bad_clock or self.start_ts is None or self.first_frame_ts is None
                     else round(max(0, self.first_frame_ts - self.start_ts) / 1000, 3))
@@ -196,22 +208,22 @@ class Tally:
             "mediaStarts": int(self.started),
             "contentStarts": int(self.content_started),
             "contentCompletes": int(self.completed),
-            "contentTimeSpent": seconds(_CONTENT),
-            "mediaTimeSpent": seconds(_CONTENT, _AD),
-            "adBreaks": counts["adBreaks"],
-            "adStarts": counts["adStarts"],
-            "adCompletes": counts["adCompletes"],
-            "adTimeSpent": seconds(_AD),
-            "chapterStarts": counts["chapterStarts"],
-            "chapterCompletes": counts["chapterCompletes"],
-            "pauseEvents": counts["pauseEvents"],
-            "pauseTime": seconds(_PAUSE),
-            "bufferEvents": counts["bufferEvents"],
-            "bufferTime": seconds(_BUFFER),
-            "bitrateChanges": counts["bitrateChanges"],
-            "errorEvents": counts["errorEvents"],
+            "contentTimeSpent": seconds(self.content_ms),
+            "mediaTimeSpent": seconds(self.content_ms + self.ad_ms),
+            "adBreaks": self.ad_breaks,
+            "adStarts": self.ad_starts,
+            "adCompletes": self.ad_completes,
+            "adTimeSpent": seconds(self.ad_ms),
+            "chapterStarts": self.chapter_starts,
+            "chapterCompletes": self.chapter_completes,
+            "pauseEvents": self.pause_events,
+            "pauseTime": seconds(self.pause_ms),
+            "bufferEvents": self.buffer_events,
+            "bufferTime": seconds(self.buffer_ms),
+            "bitrateChanges": self.bitrate_changes,
+            "errorEvents": self.error_events,
             "timeToStart": to_start,
-            "playerStates": len(self.states),
+            "playerStates": len(self.states or ()),
         }
 
 
