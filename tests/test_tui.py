@@ -523,3 +523,41 @@ async def test_a_busy_sessions_lanes_catch_up_with_its_calls(monkeypatch):
                 break
             await pilot.pause(0.05)
         assert axis_shows_whole_session()
+
+
+def line_style(app: Dashboard, rowlist, row: int):
+    """The style a list's line is drawn in, read off the screen (row 0: its header), away from
+    the text so the cell is the line's own style."""
+    strip = app.screen._compositor.render_strips()[rowlist.content_region.y + row]
+    x = rowlist.content_region.right - 3
+    return next(style for text, style, _ in strip.crop(x, x + 1)._segments if text)
+
+
+@pilot_test
+async def test_tab_moves_the_focus_look_from_one_list_to_the_next():
+    """Tab repaints only the header and the cursor row of the two lists (not the lists whole):
+    both lines of each must still be drawn anew, the focused list's header in the accent and its
+    cursor row brighter, the list left behind plain again."""
+    app = dashboard(finished_tracker())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        lists = [app.sessions_table, app.timeline, app.findings]
+        assert app.focused is app.sessions_table
+
+        def look(rowlist) -> tuple:
+            return line_style(app, rowlist, 0).color, line_style(app, rowlist, rowlist.cursor + 1).bgcolor
+
+        plain = {id(r): look(r) for r in lists if r is not app.focused}
+        focused_look = look(app.sessions_table)
+        for _ in range(4):  # sessions -> timeline -> findings -> sessions -> timeline
+            before = app.focused
+            await pilot.press("tab")
+            await pilot.pause()
+            now = app.focused
+            assert now is not before and now in lists
+            accent = now.get_component_rich_style("rowlist--header-focused").color
+            assert line_style(app, now, 0).color == accent
+            assert look(now)[1] == focused_look[1]
+            assert line_style(app, before, 0).color != accent
+            assert look(before) == plain.get(id(before), look(before))
+            assert look(before)[1] != focused_look[1]
