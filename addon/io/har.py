@@ -195,16 +195,42 @@ def _typed_call(entry: typed.Entry, source: str, capture: Capture) -> Call | Non
     post = request.postData
     response = entry.response
     content = response.content if response is not None else None
+    headers = _pairs([(h.name, h.value) for h in request.headers]) if request.headers is not None else _NONE
+    status = response.status if response is not None else None
+    answer_headers = (_pairs([(h.name, h.value) for h in response.headers])[0]
+                      if response is not None and response.headers is not None else ())
+    if post is not None and content is not None:
+        text, answer = post.text, content.text
+        # An answered call whose bodies are ASCII JSON or empty text, as API calls are: what
+        # `_call` reads it as (no coding to undo, no warning, no URL to rebuild), read in one go.
+        if (type(status) is int and status > 0
+                and type(text) is str and text.isascii() and text[:1] in _JSON_TEXT
+                and type(answer) is str and answer.isascii() and answer[:1] in _JSON_TEXT
+                and post.encoding in _PLAIN and content.encoding in _PLAIN
+                and url.startswith(_SCHEMES)):
+            return Call(
+                method=method.upper(),
+                url=url,
+                request_body=text.encode(),
+                status=status,
+                request_headers=headers[0],
+                response_headers=answer_headers or None,
+                response_body=answer.encode(),
+                time=_started(entry.startedDateTime, source, capture),
+                source=source,
+            )
     return _call(
-        method, url,
-        _pairs([(h.name, h.value) for h in request.headers]) if request.headers is not None else _NONE,
+        method, url, headers,
         (post.text, post.encoding, post.params and [{"name": p.name, "value": p.value} for p in post.params])
         if post is not None else (None, None, None),
-        response.status if response is not None else None,
-        _pairs([(h.name, h.value) for h in response.headers])[0]
-        if response is not None and response.headers is not None else (),
+        status, answer_headers,
         (content.text, content.encoding, content.size) if content is not None else None,
         entry.startedDateTime, source, capture)
+
+
+_JSON_TEXT = ("{", "[", "")  # how an ASCII JSON text (no coding's output) or an empty one starts
+_PLAIN = (None, "")  # a body's `encoding` that says it is the text itself
+_SCHEMES = ("https://", "http://")
 
 
 def _wanted(method: Any, url: Any, source: str, capture: Capture) -> bool:
@@ -281,7 +307,7 @@ _NONE: tuple[Headers, dict[str, str]] = ((), _NO_PSEUDO)
 
 
 def _absolute(url: str, pseudo: dict[str, str], headers: Headers) -> str:
-    if url.startswith(("https://", "http://")):
+    if url.startswith(_SCHEMES):
         return url
     try:
         if urlsplit(url).scheme:
