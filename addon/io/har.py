@@ -208,17 +208,9 @@ def _typed_call(entry: typed.Entry, source: str, capture: Capture) -> Call | Non
                 and type(answer) is str and answer.isascii() and answer[:1] in _JSON_TEXT
                 and post.encoding in _PLAIN and content.encoding in _PLAIN
                 and url.startswith(_SCHEMES)):
-            return Call(
-                method=method.upper(),
-                url=url,
-                request_body=text.encode(),
-                status=status,
-                request_headers=headers[0],
-                response_headers=answer_headers or None,
-                response_body=answer.encode(),
-                time=_started(entry.startedDateTime, source, capture),
-                source=source,
-            )
+            return Call(  # by position, in Call's field order: half the cost of keywords
+                method.upper(), url, text.encode(), status, headers[0], answer_headers or None,
+                answer.encode(), _started(entry.startedDateTime, source, capture), source)
     return _call(
         method, url, headers,
         (post.text, post.encoding, post.params and [{"name": p.name, "value": p.value} for p in post.params])
@@ -253,17 +245,9 @@ def _call(method: str, url: str, request_headers: tuple[Headers, dict[str, str]]
     url = _absolute(url, pseudo, headers)
     request_body = _post_data(*post, headers, source, capture)
     status, answer_headers, response_body = _response(status, response_headers, content, source, capture)
-    return Call(
-        method=method.upper(),
-        url=url,
-        request_body=request_body,
-        status=status,
-        request_headers=headers,
-        response_headers=answer_headers,
-        response_body=response_body,
-        time=_started(started, source, capture),
-        source=source,
-    )
+    return Call(  # method, url, request_body, status, request_headers, response_headers,
+        method.upper(), url, request_body, status, headers,  # response_body, time, source
+        answer_headers, response_body, _started(started, source, capture), source)
 
 
 def _headers(value: Any) -> tuple[Headers, dict[str, str]]:
