@@ -182,7 +182,7 @@ _NO_RESPONSE: dict[str, Any] = {}
 _NO_CONTENT: dict[str, Any] = {}
 
 
-def _typed_call(entry: typed.Entry, source: str, capture: Capture) -> Call | None:
+def _typed_call(entry: typed.Entry[Any], source: str, capture: Capture) -> Call | None:
     """A Call from an entry msgspec decoded (the same reading as `_entry_call`: only the shapes
     differ, and a shape the Structs do not describe never gets here)."""
     request = entry.request
@@ -195,9 +195,9 @@ def _typed_call(entry: typed.Entry, source: str, capture: Capture) -> Call | Non
     post = request.postData
     response = entry.response
     content = response.content if response is not None else None
-    headers = _pairs([(h.name, h.value) for h in request.headers]) if request.headers is not None else _NONE
+    headers = _header_pairs(request.headers) if request.headers is not None else _NONE
     status = response.status if response is not None else None
-    answer_headers = (_pairs([(h.name, h.value) for h in response.headers])[0]
+    answer_headers = (_header_pairs(response.headers)[0]
                       if response is not None and response.headers is not None else ())
     if post is not None and content is not None:
         text, answer = post.text, content.text
@@ -218,6 +218,18 @@ def _typed_call(entry: typed.Entry, source: str, capture: Capture) -> Call | Non
         status, answer_headers,
         (content.text, content.encoding, content.size) if content is not None else None,
         entry.startedDateTime, source, capture)
+
+
+def _header_pairs(items: list[typed.Header] | list[typed.TextHeader]) -> tuple[Headers, dict[str, str]]:
+    """`_pairs` of a decoded header list; TextHeaders have names that are text and not empty and
+    values that are text, so only the pseudo-headers are looked for."""
+    pairs = [(h.name, h.value) for h in items]
+    if items and type(items[0]) is typed.TextHeader:  # the file's headers all are
+        for name, _ in pairs:
+            if name[0] == ":":
+                return _pairs(pairs)
+        return tuple(pairs), _NO_PSEUDO
+    return _pairs(pairs)
 
 
 _JSON_TEXT = ("{", "[", "")  # how an ASCII JSON text (no coding's output) or an empty one starts
