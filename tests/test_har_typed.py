@@ -93,3 +93,31 @@ def test_a_shape_the_structs_do_not_describe_reads_the_whole_file_the_tolerant_w
     skipped = [f"{path}#2: entry skipped: no request"] if shape == "a request that is a string" else []
     assert sources == [f"{path}#{n}" for n in (1, 2, 3) if not skipped or n != 2]
     assert capture.warnings == skipped and capture.entries == 3
+
+
+@pytest.mark.parametrize("shape, header, header_struct", [
+    ("text headers", {"name": "Accept", "value": "*/*"}, har_typed.TextHeader),
+    ("a pseudo-header", {"name": ":authority", "value": "x.hb-api.omtrdc.net"}, har_typed.TextHeader),
+    ("a number as a value", {"name": "Content-Length", "value": 20}, har_typed.Header),
+    ("a null value", {"name": "Accept", "value": None}, har_typed.Header),
+    ("an empty name", {"name": "", "value": "x"}, har_typed.Header),
+    ("a number as a name", {"name": 7, "value": "x"}, har_typed.Header),
+])
+def test_headers_that_are_not_all_text_are_decoded_by_the_loose_structs_and_read_the_same(
+        tmp_path, shape, header, header_struct):
+    sid = "a" * 32
+    entries = [{"startedDateTime": f"2025-11-26T00:00:0{n}Z",
+                "request": {"method": "POST", "url": f"https://x.hb-api.omtrdc.net/api/v1/sessions/{sid}/events",
+                            "headers": [{"name": "Content-Type", "value": "application/json"},
+                                        *([header] if n == 1 else [])],
+                            "postData": {"mimeType": "application/json", "text": '{"eventType":"ping"}'}},
+                "response": {"status": 204, "headers": [{"name": "Date", "value": "x"}, header],
+                             "content": {"size": 0, "text": ""}}} for n in range(3)]
+    path = tmp_path / "headers.har"
+    data = json.dumps({"log": {"entries": entries}}).encode()
+    path.write_bytes(data)
+    decoded = har_typed.entries(data)
+    assert decoded is not None and type(decoded[1].request.headers[1]) is header_struct, shape
+    typed, typed_calls, plain, plain_calls = both_ways(path, data)
+    assert len(typed_calls) == 3
+    same(typed, typed_calls, plain, plain_calls)

@@ -18,7 +18,7 @@ instead: never lost, never judged differently (tests/test_har_typed.py).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
@@ -28,6 +28,17 @@ Scalar = str | Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)] | float |
 class Header(msgspec.Struct, gc=False):
     name: Scalar
     value: Scalar
+
+
+class TextHeader(msgspec.Struct, gc=False):
+    """A header as exporters write them: a name that is text and not empty, a value that is text.
+    A file whose headers all are so is decoded with these, and har.py need not check each one."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1)]
+    value: str
+
+
+H = TypeVar("H", Header, TextHeader)
 
 
 class Param(msgspec.Struct, gc=False):
@@ -47,43 +58,46 @@ class Content(msgspec.Struct, gc=False):
     size: Scalar = None
 
 
-class Request(msgspec.Struct, gc=False):
+class Request(msgspec.Struct, Generic[H], gc=False):
     method: Scalar = None
     url: Scalar = None
-    headers: list[Header] | None = None
+    headers: list[H] | None = None
     postData: PostData | None = None
 
 
-class Response(msgspec.Struct, gc=False):
+class Response(msgspec.Struct, Generic[H], gc=False):
     status: Scalar = None
-    headers: list[Header] | None = None
+    headers: list[H] | None = None
     content: Content | None = None
 
 
-class Entry(msgspec.Struct, gc=False):
+class Entry(msgspec.Struct, Generic[H], gc=False):
     startedDateTime: Scalar = None
-    request: Request | None = None
-    response: Response | None = None
+    request: Request[H] | None = None
+    response: Response[H] | None = None
 
 
-class _Log(msgspec.Struct, gc=False):
-    entries: list[Entry]
+class _Log(msgspec.Struct, Generic[H], gc=False):
+    entries: list[Entry[H]]
 
 
-class _Har(msgspec.Struct, gc=False):
-    log: _Log
+class _Har(msgspec.Struct, Generic[H], gc=False):
+    log: _Log[H]
 
 
-_DECODER = msgspec.json.Decoder(_Har)
+# Text headers first, as nearly every file has them; any header else, in a file the first refuses.
+_DECODERS = (msgspec.json.Decoder(_Har[TextHeader]), msgspec.json.Decoder(_Har[Header]))
 _BOM = b"\xef\xbb\xbf"
 
 
-def entries(data: bytes | bytearray) -> list[Entry] | None:
+def entries(data: bytes | bytearray) -> list[Entry[Any]] | None:
     """The entries of a HAR document, or None when it is not one these Structs describe."""
     view = memoryview(data)
     if view[:3] == _BOM:  # Fiddler and others write one
         view = view[3:]
-    try:
-        return _DECODER.decode(view).log.entries
-    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
-        return None
+    for decoder in _DECODERS:
+        try:
+            return decoder.decode(view).log.entries
+        except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+            continue
+    return None
