@@ -397,8 +397,7 @@ class PlayheadAddon:
     def _internal_error(self, what: str, exc: Exception, flow: http.HTTPFlow | None) -> None:
         """A failure inside playhead: an `internal-error` finding in the tracker, a warning in
         the log (always: it is a failure, not a finding about the device), never a lost flow."""
-        found = self.tracker.internal_error(
-            f"{what} failed: {type(exc).__name__}: {exc}"[:300] + f" ({where(flow)})").findings
+        found = self.tracker.internal_error(failure(what, exc, flow)).findings
         internal_logger.warning(f"playhead: {finding_text(found[0])}", exc_info=exc)
         try:
             self._mark(found, flow, None)
@@ -406,7 +405,12 @@ class PlayheadAddon:
             internal_logger.debug("playhead: could not mark the flow", exc_info=True)
 
 
-def where(flow: http.HTTPFlow | None) -> str:
+def failure(what: str, exc: Exception, flow: http.HTTPFlow | None) -> str:
+    """An internal-error finding's message: what failed, how, and on which flow (bounded)."""
+    return f"{what} failed: {type(exc).__name__}: {exc}"[:300] + f" ({_where(flow)})"
+
+
+def _where(flow: http.HTTPFlow | None) -> str:
     if flow is None:
         return "no flow"
     return f"{flow.request.method} {flow.request.pretty_url}"[:200]

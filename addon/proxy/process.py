@@ -222,9 +222,7 @@ class ProxyProcess(ProxySettings):
             if kind == wire.BYE:
                 clean = True
                 if payload["undelivered"]:
-                    self.tracker.internal_error(
-                        f"{payload['undelivered']} call(s) did not reach the dashboard: it fell behind and the "
-                        "proxy does not wait for it (the recording has them)")
+                    self.tracker.internal_error(wire.undelivered(payload["undelivered"]))
             elif kind == wire.ERROR:
                 self._error = payload
             else:

@@ -22,7 +22,7 @@ from mitmproxy import http
 from ..api.serve import HOST
 from ..core.call import Call
 from . import wire
-from .addon import PlayheadAddon, where
+from .addon import PlayheadAddon, failure
 from .recorder import LINE_OVERHEAD, Spool
 
 internal_logger = logging.getLogger("playhead.internal")
@@ -90,12 +90,11 @@ class RelayAddon(PlayheadAddon):
             self.undelivered += 1
         elif self._told < self.undelivered:
             self._told = self.undelivered
-            self.handoff.put((wire.NOTE, f"{self.undelivered} call(s) did not reach the dashboard: it fell "
-                                         "behind and the proxy does not wait for it (the recording has them)"))
+            self.handoff.put((wire.NOTE, wire.undelivered(self.undelivered)))
 
     def _internal_error(self, what: str, exc: Exception, flow: http.HTTPFlow | None) -> None:
         """As in the addon, but the finding is made by the dashboard's tracker."""
-        message = f"{what} failed: {type(exc).__name__}: {exc}"[:300] + f" ({where(flow)})"
+        message = failure(what, exc, flow)
         internal_logger.warning(f"playhead: internal-error: {message}", exc_info=exc)
         self.handoff.put((wire.NOTE, message), force=True)
 

@@ -35,6 +35,13 @@ def call(f: CallFields) -> Call:
     return Call(*f)
 
 
+def undelivered(count: int) -> str:
+    """The internal-error message for calls the dashboard did not take in time: the child says
+    it as it happens (NOTE), the dashboard at the end (BYE's count)."""
+    return (f"{count} call(s) did not reach the dashboard: it fell behind and the proxy does not wait "
+            "for it (the recording has them)")
+
+
 def size(f: CallFields) -> int:
     """What the call's fields cost a queue's bound: its bodies and roughly the rest."""
     return len(f[2] or b"") + len(f[6] or b"") + LINE_OVERHEAD
