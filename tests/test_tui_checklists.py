@@ -86,30 +86,21 @@ async def test_the_api_answers_under_the_dashboard_and_its_reset_empties_the_pan
         runner.stop()
 
 
+@pytest.mark.parametrize("options, shown", [
+    ({}, ["✓ test1-standard-playback 8/8", "✓ test2-media-interruption 10/10"]),  # Adobe's, by default
+    ({"panel": ["pause", "buffering"]},
+     ["✗ buffering 4/6  Buffering starts: bufferStart: never seen before the sessi…", "✓ pause 7/7"]),
+], ids=["adobes-certification-tests-unless-told-otherwise", "the-checklists-asked-for"])
 @pilot_test
-async def test_the_panel_shows_adobes_certification_tests_unless_told_otherwise():
+async def test_the_panel_shows(options, shown):
     tracker = Tracker()
-    app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"))
+    app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"), **options)
     tracker.feed_all(scenario_as_calls(CERTIFICATION["pause"][0], sid=SID))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
         await select_session(pilot, app, SID)
         await pilot.pause(0.3)
-        assert app.checklist_panel.render().plain.splitlines() == [
-            "✓ test1-standard-playback 8/8", "✓ test2-media-interruption 10/10"]
-
-
-@pilot_test
-async def test_the_panel_shows_the_checklists_asked_for():
-    tracker = Tracker()
-    app = Dashboard(tracker, Origin("forward", listen="127.0.0.1:8080"), panel=["pause", "buffering"])
-    tracker.feed_all(scenario_as_calls(CERTIFICATION["pause"][0], sid=SID))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.3)
-        await select_session(pilot, app, SID)
-        await pilot.pause(0.3)
-        assert app.checklist_panel.render().plain.splitlines() == [
-            "✗ buffering 4/6  Buffering starts: bufferStart: never seen before the sessi…", "✓ pause 7/7"]
+        assert app.checklist_panel.render().plain.splitlines() == shown
 
 
 def test_an_unknown_panel_checklist_is_one_line(tmp_path):
