@@ -14,8 +14,8 @@ from ...core.model import Session
 from ...io.reports.summary import metric_text
 
 # Shorter names than the reports' (METRIC_LABELS), to fit a few lines ("completes" after "ad
-# starts" are the ads'); a metric not named here shows under its report label. A label ending " (s)" is in seconds: the box puts the unit on
-# the value instead.
+# starts" are the ads'); a metric not named here shows under its report label. A label ending
+# " (s)" is in seconds: the box puts the unit on the value instead.
 SHORT = {
     "contentCompletes": "completes",
     "contentTimeSpent": "content time",
